@@ -1,0 +1,65 @@
+# Thin targets over build.py, pytest and the benchmarks. `make help` lists them.
+# Variables: PY=27|36|37 (one Python version), PROVIDER=tencent|aliyun|jdcloud (one provider's images),
+# PYTEST_ARGS (extra pytest arguments), VENV (default .venv).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+HOST_PYTHON ?= python3
+PYTHON      := $(VENV)/bin/python
+ENGINE      := scripts/docker-engine.sh
+# Debian's client matches the 20.10 engine; a newer client first on PATH may refuse some commands.
+DOCKER      ?= $(shell [ -x /usr/bin/docker ] && echo /usr/bin/docker || echo docker)
+PY          ?=
+PROVIDER    ?=
+PYTEST_ARGS ?=
+DEMO_PY     ?= 36
+
+BUILD_ARGS  := $(if $(PY),--py $(PY)) $(if $(PROVIDER),--provider $(PROVIDER))
+VENV_STAMP  := $(VENV)/.installed
+
+.PHONY: help venv engine-up engine-down build test-fast test test-all bench demo clean
+
+help: ## list the targets
+	@echo "usage: make TARGET [PY=27|36|37] [PROVIDER=tencent|aliyun|jdcloud] [PYTEST_ARGS=...]"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): pyproject.toml
+	$(HOST_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV_STAMP) ## create .venv (python3 -m venv) with the dev dependencies of pyproject.toml
+
+engine-up: ## start a Docker engine if none answers (installs docker.io when missing)
+	$(ENGINE) up
+
+engine-down: ## stop the engine if engine-up started it
+	$(ENGINE) down
+
+build: venv ## build the images (all, or PY=36, PROVIDER=aliyun); needs an engine (make engine-up)
+	$(PYTHON) build.py $(BUILD_ARGS)
+
+test-fast: venv ## the suites that need no Docker: tests/bootstrap and tests/serve on the host interpreters
+	$(PYTHON) -m pytest tests/bootstrap tests/serve $(PYTEST_ARGS)
+
+test-all: venv ## the whole pytest suite against the images as built (no engine start, no build)
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test: venv engine-up build ## everything: engine up, build the images (cached layers reused), the whole pytest suite
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+bench: venv ## run the benchmarks (bench/run.py) and print their figures
+	$(PYTHON) bench/run.py
+
+demo: venv engine-up ## build runtime:py36 (DEMO_PY=..) and run a sample function in it
+	$(MAKE) --no-print-directory build PY=$(DEMO_PY)
+	$(DOCKER) run --rm -v "$(CURDIR)/examples/hello":/var/task:ro runtime:py$(DEMO_PY) \
+		index.main_handler '{"name": "demo"}'
+	@echo
+
+clean: ## remove .venv and caches (images stay: docker image rm runtime:py36 ...)
+	rm -rf $(VENV) .pytest_cache .hypothesis .cache bench/out *.egg-info bootstrap/*.egg-info
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
