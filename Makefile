@@ -19,11 +19,11 @@ DEMO_PY     ?= 36
 BUILD_ARGS  := $(if $(PY),--py $(PY)) $(if $(PROVIDER),--provider $(PROVIDER))
 VENV_STAMP  := $(VENV)/.installed
 
-.PHONY: help venv engine-up engine-down build test-fast test test-all bench demo clean
+.PHONY: help system-packages venv engine-up engine-down build test-fast test test-all bench demo clean
 
 help: ## list the targets
 	@echo "usage: make TARGET [PY=27|36|37] [PROVIDER=tencent|aliyun|jdcloud] [PYTEST_ARGS=...]"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 $(VENV_STAMP): pyproject.toml
 	$(HOST_PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ $(VENV_STAMP): pyproject.toml
 	@touch $@
 
 venv: $(VENV_STAMP) ## create .venv (python3 -m venv) with the dev dependencies of pyproject.toml
+
+system-packages: ## apt-get install what is missing of docker.io, debootstrap, docker-compose (needs root)
+	bash .ci/system-packages
 
 engine-up: ## start a Docker engine if none answers (installs docker.io when missing)
 	$(ENGINE) up
@@ -48,13 +51,13 @@ test-fast: venv ## the suites that need no Docker: tests/bootstrap and tests/ser
 test-all: venv ## the whole pytest suite against the images as built (no engine start, no build)
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-test: venv engine-up build ## everything: engine up, build the images (cached layers reused), the whole pytest suite
+test: system-packages venv engine-up build ## everything: engine up, build the images (cached layers reused), the whole pytest suite
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: venv ## run the benchmarks (bench/run.py) and print their figures
 	$(PYTHON) bench/run.py
 
-demo: venv engine-up ## build runtime:py36 (DEMO_PY=..) and run a sample function in it
+demo: system-packages venv engine-up ## build runtime:py36 (DEMO_PY=..) and run a sample function in it
 	$(MAKE) --no-print-directory build PY=$(DEMO_PY)
 	$(DOCKER) run --rm -v "$(CURDIR)/examples/hello":/var/task:ro runtime:py$(DEMO_PY) \
 		index.main_handler '{"name": "demo"}'
