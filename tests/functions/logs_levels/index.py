@@ -1,0 +1,13 @@
+"""Logging without configuring it: the root logger's level and format are the runtime's (per provider).
+
+`info_and_warning`: logger.info("info-line") then logger.warning("warning-line"), returns "ok". Tencent/jdcloud
+install WARNING (message only), aliyun INFO with `asctime request_id [LEVEL] message`.
+"""
+import logging
+
+
+def info_and_warning(event, context):
+    logger = logging.getLogger()
+    logger.info("info-line")
+    logger.warning("warning-line")
+    return "ok"

@@ -1,0 +1,2 @@
+"""Imported by src/app.py as a top-level module."""
+VALUE = "found beside app.py"

@@ -1,0 +1,5 @@
+"""`pkg.sub.deeper.handler`: returns this module's dotted name."""
+
+
+def handler(event, context):
+    return {"module": __name__}
