@@ -1,0 +1,158 @@
+"""The command line of the image entrypoint: one-shot runs, serve modes, and pass-through of commands.
+
+    bootstrap.py [OPTIONS] HANDLER [EVENT]      one invocation; result on stdout, framed log on stderr
+    bootstrap.py --serve ADDRESS [OPTIONS]      a warm instance (serve.py)
+    bootstrap.py python -c '...'                any program on PATH is run as is (`docker run image pip ...`)
+
+Exit status: 0 success, 1 function error (the error body on stdout), 2 bad usage.
+"""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import signal
+import sys
+
+from .compat import binary_stdin, binary_stdout, to_text, which
+from .config import Config, PROVIDERS
+from .errors import UsageError
+from .invocation import Invocation
+
+USAGE_EXIT = 2
+
+
+def build_parser():
+    import argparse
+    parser = argparse.ArgumentParser(
+        prog="bootstrap",
+        usage="%(prog)s [OPTIONS] [HANDLER] [EVENT]\n       %(prog)s --serve ADDRESS [OPTIONS] [HANDLER]\n"
+              "       %(prog)s COMMAND [ARGS...]   (e.g. python -c '...', pip install ...)",
+        description="Run a cloud-style Python handler(event, context) once, or serve it warm. Every option has an "
+                    "environment variable (in brackets); the providers' own names (SCF_FUNCTION_*, FC_*) work too.",
+        epilog="Exit status: 0 success, 1 function error (the error body is on stdout), 2 bad usage.")
+    parser.add_argument("handler", nargs="?", metavar="HANDLER",
+                        help="file.function, dir/file.function or pkg.module.function [FUNCTION_HANDLER]; default "
+                             "index.main_handler (tencent) or index.handler (aliyun, jdcloud)")
+    parser.add_argument("event", nargs="?", metavar="EVENT",
+                        help="the event body; else --event-file, else standard input when it is not a terminal, "
+                             "else {}")
+    parser.add_argument("--provider", choices=PROVIDERS, help="provider profile [FUNCTION_PROVIDER]")
+    parser.add_argument("--timeout", metavar="SECONDS", help="invocation timeout, default 3 [FUNCTION_TIMEOUT]")
+    parser.add_argument("--memory", metavar="MB", help="memory limit, default 128 [FUNCTION_MEMORY_SIZE]")
+    parser.add_argument("--initializer", metavar="file.function",
+                        help="initializer(context), run once per cold start [FUNCTION_INITIALIZER]")
+    parser.add_argument("--initializer-timeout", dest="initializer_timeout", metavar="SECONDS",
+                        help="initializer timeout, default 3 [FUNCTION_INITIALIZATION_TIMEOUT]")
+    parser.add_argument("--name", help="function name, default 'function' [FUNCTION_NAME]")
+    parser.add_argument("--code", metavar="DIR",
+                        help="code directory [FUNCTION_CODE_DIR]; default /var/task (or /var/user, /code, "
+                             "/function/code), else the current directory")
+    parser.add_argument("--zip", metavar="PATH", help="run from a zip package [FUNCTION_ZIP]")
+    parser.add_argument("--event-file", dest="event_file", metavar="PATH", help="read the event from a file")
+    parser.add_argument("--invocation-type", dest="invocation_type", choices=("RequestResponse", "Event"),
+                        help="Event discards the result as the clouds do for asynchronous calls "
+                             "[FUNCTION_INVOCATION_TYPE]")
+    parser.add_argument("--serve", metavar="ADDRESS",
+                        help="stay warm and serve: stdio, unix:PATH, tcp:HOST:PORT (framed) or http:HOST:PORT "
+                             "[FUNCTION_SERVE]")
+    parser.add_argument("--api-gateway", dest="api_gateway", action="store_true",
+                        help="with --serve http: turn every request but POST /invoke into an API Gateway event")
+    return parser
+
+
+class ArgumentError(UsageError):
+    pass
+
+
+def parse(argv):
+    parser = build_parser()
+
+    def fail(message):
+        raise ArgumentError(message)
+    parser.error = fail
+    return parser, vars(parser.parse_args(argv))
+
+
+def read_event(options, stdin):
+    """The event body as bytes, from the argument, --event-file, standard input or the default."""
+    if options.get("event") is not None:
+        event = options["event"]
+        return event if isinstance(event, bytes) else event.encode("utf-8", "surrogateescape"
+                                                                    if sys.version_info[0] > 2 else "strict")
+    if options.get("event_file"):
+        try:
+            with open(options["event_file"], "rb") as handle:
+                return handle.read()
+        except (IOError, OSError) as exc:
+            raise UsageError("cannot read the event file %r: %s" % (options["event_file"], exc.strerror))
+    if stdin is not None and not stdin.isatty():
+        data = binary_stdin().read()
+        if data.strip():
+            return data
+    return b"{}"
+
+
+def make_invocation(config, body):
+    if config.provider == "aliyun":
+        return Invocation(body=body, invocation_type=config.invocation_type)
+    try:
+        event = json.loads(to_text(body, errors="strict"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError("the event is not valid JSON (%s); provider %s passes a JSON object as the event: "
+                         "give e.g. '{\"key\": \"value\"}'" % (exc, config.provider))
+    if not isinstance(event, dict):
+        raise UsageError("the event must be a JSON object for provider %s, got %s"
+                         % (config.provider, type(event).__name__))
+    return Invocation(event=event, invocation_type=config.invocation_type)
+
+
+def exec_command(argv):
+    """`docker run image python -c ...`: run the program instead of the runtime, when it is one."""
+    if not argv or argv[0].startswith("-"):
+        return
+    program = argv[0]
+    path = program if os.sep in program and os.access(program, os.X_OK) and os.path.isfile(program) \
+        else which(program)
+    if path:
+        os.execv(path, [program] + argv[1:])
+
+
+def one_shot(config, options):
+    from .supervisor import Supervisor
+    body = read_event(options, sys.stdin)
+    invocation = make_invocation(config, body)
+    err = getattr(sys.stderr, "buffer", sys.stderr)
+    supervisor = Supervisor(config, log_stream=err)
+    try:
+        outcome = supervisor.invoke(invocation)
+    finally:
+        supervisor.close()
+    out = binary_stdout()
+    data = outcome.output_bytes()
+    if data:
+        out.write(data)
+        if sys.stdout.isatty():
+            out.write(b"\n")
+        out.flush()
+    return 0 if outcome.ok else 1
+
+
+def terminate(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def main(argv=None, environ=None):
+    argv = sys.argv[1:] if argv is None else argv
+    environ = os.environ if environ is None else environ
+    exec_command(argv)
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        parser, options = parse(argv)
+        config = Config.from_options(options, environ)
+        if config.serve:
+            from . import serve
+            return serve.main(config)
+        return one_shot(config, options)
+    except UsageError as exc:
+        sys.stderr.write("bootstrap: error: %s\n(run with --help for usage)\n" % exc)
+        return USAGE_EXIT

@@ -1,0 +1,116 @@
+"""Configuration of one runtime process, from the command line and the environment.
+
+Precedence: command-line option, then `FUNCTION_*`, then the provider's own variable names
+(`SCF_FUNCTION_*`, `FC_*`), then the provider's default. `Config.from_argv(argv, environ)` is the
+only place that reads either; everything else is handed the resulting object.
+"""
+from __future__ import absolute_import, division, print_function
+
+import os
+
+from .errors import UsageError
+
+PROVIDERS = ("tencent", "aliyun", "jdcloud")
+CODE_DIRS = ("/var/task", "/var/user", "/code", "/function/code")
+INVOCATION_TYPES = ("RequestResponse", "Event")
+
+#: option name -> environment variables, most specific first after FUNCTION_*.
+ENV_NAMES = {
+    "provider": ("FUNCTION_PROVIDER",),
+    "handler": ("FUNCTION_HANDLER", "SCF_FUNCTION_HANDLER", "FC_FUNCTION_HANDLER", "FC_HANDLER"),
+    "timeout": ("FUNCTION_TIMEOUT", "SCF_FUNCTION_TIMEOUT", "FC_TIMEOUT", "FC_FUNCTION_TIMEOUT"),
+    "memory": ("FUNCTION_MEMORY_SIZE", "SCF_FUNCTION_MEMORY_SIZE", "FC_MEMORY_SIZE", "FC_FUNCTION_MEMORY_SIZE"),
+    "initializer": ("FUNCTION_INITIALIZER", "FC_INITIALIZER"),
+    "initializer_timeout": ("FUNCTION_INITIALIZATION_TIMEOUT", "FC_INITIALIZATION_TIMEOUT"),
+    "name": ("FUNCTION_NAME", "SCF_FUNCTION_NAME", "SCF_FUNCTIONNAME", "FC_FUNCTION_NAME"),
+    "zip": ("FUNCTION_ZIP",),
+    "code": ("FUNCTION_CODE_DIR",),
+    "invocation_type": ("FUNCTION_INVOCATION_TYPE",),
+    "serve": ("FUNCTION_SERVE",),
+}
+DEFAULT_HANDLERS = {"tencent": "index.main_handler", "aliyun": "index.handler", "jdcloud": "index.handler"}
+DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer_timeout": "3",
+            "name": "function", "invocation_type": "RequestResponse"}
+
+
+class Config(object):
+    """Everything a runtime process needs to know, resolved once."""
+
+    def __init__(self, provider, handler, timeout, memory_mb, initializer, initializer_timeout, name,
+                 code_dir, zip_path, invocation_type, serve, api_gateway, environ):
+        self.provider = provider
+        self.handler = handler
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.initializer = initializer
+        self.initializer_timeout = initializer_timeout
+        self.name = name
+        self.code_dir = code_dir
+        self.zip_path = zip_path
+        self.invocation_type = invocation_type
+        self.serve = serve
+        self.api_gateway = api_gateway
+        self.environ = environ
+
+    @classmethod
+    def from_options(cls, options, environ):
+        """`options` is a mapping of option name -> value or None (from argparse or a test)."""
+        def pick(key):
+            value = options.get(key)
+            if value not in (None, ""):
+                return value
+            for env_name in ENV_NAMES.get(key, ()):
+                if environ.get(env_name):
+                    return environ[env_name]
+            return DEFAULTS.get(key)
+
+        provider = pick("provider").lower()
+        if provider not in PROVIDERS:
+            raise UsageError("unknown provider %r: choose one of %s (option --provider or FUNCTION_PROVIDER)"
+                             % (provider, ", ".join(PROVIDERS)))
+        invocation_type = pick("invocation_type")
+        if invocation_type not in INVOCATION_TYPES:
+            raise UsageError("unknown invocation type %r: use RequestResponse or Event" % invocation_type)
+        zip_path = pick("zip")
+        code_dir = pick("code")
+        if zip_path and not os.path.isfile(zip_path):
+            raise UsageError("zip package %r does not exist (option --zip or FUNCTION_ZIP)" % zip_path)
+        if code_dir and not os.path.isdir(code_dir):
+            raise UsageError("code directory %r does not exist (option --code or FUNCTION_CODE_DIR)" % code_dir)
+        if not code_dir and not zip_path:
+            code_dir = find_code_dir()
+        return cls(
+            provider=provider,
+            handler=pick("handler") or DEFAULT_HANDLERS[provider],
+            timeout=positive_number("timeout", pick("timeout")),
+            memory_mb=int(positive_number("memory", pick("memory"))),
+            initializer=pick("initializer"),
+            initializer_timeout=positive_number("initializer-timeout", pick("initializer_timeout")),
+            name=pick("name"),
+            code_dir=os.path.abspath(code_dir) if code_dir else None,
+            zip_path=os.path.abspath(zip_path) if zip_path else None,
+            invocation_type=invocation_type,
+            serve=pick("serve"),
+            api_gateway=bool(options.get("api_gateway")),
+            environ=dict(environ),
+        )
+
+
+def positive_number(option, value):
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UsageError("--%s must be a number, got %r" % (option, value))
+    if number <= 0:
+        raise UsageError("--%s must be greater than 0, got %r" % (option, value))
+    return number
+
+
+def find_code_dir():
+    for path in CODE_DIRS:
+        try:
+            if os.listdir(path):
+                return path
+        except OSError:
+            continue
+    return os.getcwd()

@@ -1,0 +1,148 @@
+"""Errors with stable type strings, and the `Failure` record that carries one across processes.
+
+Startup failures are `FunctionError` subclasses raised while loading the handler; everything that
+goes wrong in an invocation ends up as a `Failure`, which `providers.Provider.error_body` turns
+into the provider-shaped error body. This is the only place error types are named.
+"""
+from __future__ import absolute_import, division, print_function
+
+import importlib
+import os
+import traceback
+
+from .compat import to_text
+
+#: Frames from files under this directory belong to the runtime and are never shown to the user.
+RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
+IMPORTLIB_DIR = os.path.dirname(os.path.abspath(importlib.__file__))
+
+
+class UsageError(Exception):
+    """Bad command line or configuration: exit status 2, message on stderr."""
+
+
+class FunctionError(Exception):
+    error_type = "FunctionError"
+
+    def __init__(self, message, cause=None, cause_traceback=None):
+        super(FunctionError, self).__init__(message)
+        self.message = message
+        self.cause = cause
+        self.cause_traceback = cause_traceback
+
+    def failure(self, traceback=None, error_type=None, prefix=""):
+        """The Failure for this error: the frames and text of its cause when it has one."""
+        if self.cause is not None:
+            return Failure.from_exception(self.cause, self.cause_traceback, error_type or self.error_type,
+                                          prefix + self.message)
+        return Failure.from_exception(self, traceback, error_type or self.error_type, prefix + self.message)
+
+
+class MalformedHandlerName(FunctionError):
+    error_type = "MalformedHandlerName"
+
+
+class ImportModuleError(FunctionError):
+    error_type = "ImportModuleError"
+
+
+class UserCodeSyntaxError(FunctionError):
+    error_type = "UserCodeSyntaxError"
+
+
+class HandlerNotFound(FunctionError):
+    error_type = "HandlerNotFound"
+
+
+class ShadowedModule(FunctionError):
+    error_type = "ShadowedModule"
+
+
+class InitializerError(FunctionError):
+    error_type = "InitializerError"
+
+
+class InvalidEvent(FunctionError):
+    error_type = "InvalidEvent"
+
+
+class ResultNotSerializable(FunctionError):
+    error_type = "ResultNotSerializable"
+
+
+class PayloadTooLarge(FunctionError):
+    error_type = "PayloadTooLarge"
+
+
+UNHANDLED = "UnhandledError"
+TIMEOUT = "FunctionTimeout"
+OUT_OF_MEMORY = "OutOfMemory"
+PROCESS_EXITED = "ProcessExited"
+INVALID_REQUEST = "InvalidRequest"
+LOAD_ERRORS = frozenset(["MalformedHandlerName", "ImportModuleError", "UserCodeSyntaxError", "HandlerNotFound",
+                         "ShadowedModule"])
+
+
+class Failure(object):
+    """What went wrong in one invocation, in a form that crosses the worker/supervisor boundary.
+
+    `stack` holds the user's frames as [file, line, function, code]; `traceback` the formatted text.
+    """
+
+    __slots__ = ("error_type", "message", "exception_name", "stack", "traceback")
+
+    def __init__(self, error_type, message, exception_name=None, stack=None, traceback_text=""):
+        self.error_type = error_type
+        self.message = message
+        self.exception_name = exception_name or error_type
+        self.stack = stack or []
+        self.traceback = traceback_text
+
+    def to_dict(self):
+        return {"error_type": self.error_type, "message": self.message, "exception_name": self.exception_name,
+                "stack": self.stack, "traceback": self.traceback}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["error_type"], data["message"], data.get("exception_name"), data.get("stack"),
+                   data.get("traceback", ""))
+
+    @classmethod
+    def from_exception(cls, exc, tb, error_type=None, message=None):
+        """A Failure for an exception raised by user code, runtime frames removed from its traceback."""
+        frames = user_frames(tb)
+        stack = [[f[0], f[1], f[2], f[3] or ""] for f in frames]
+        lines = []
+        if frames:
+            lines.append("Traceback (most recent call last):\n")
+            lines.extend(traceback.format_list(frames))
+        lines.extend(traceback.format_exception_only(type(exc), exc))
+        text = "".join(to_text(line) for line in lines)
+        name = type(exc).__name__
+        if message is None:
+            message = exc.message if isinstance(exc, FunctionError) else safe_str(exc)
+        return cls(error_type or getattr(exc, "error_type", UNHANDLED), message, name, stack, text)
+
+
+def user_frames(tb):
+    """The traceback's frames outside the runtime package, as (file, line, function, code) tuples."""
+    frames = traceback.extract_tb(tb) if tb is not None else []
+    return [tuple(f) for f in frames if not is_runtime_file(f[0])]
+
+
+def is_runtime_file(filename):
+    """Frames of the runtime and of the import machinery are not the user's."""
+    if filename.startswith("<frozen "):
+        return True
+    path = os.path.abspath(filename)
+    return path.startswith(RUNTIME_DIR + os.sep) or path.startswith(IMPORTLIB_DIR + os.sep)
+
+
+def safe_str(exc):
+    try:
+        return to_text(str(exc))
+    except Exception:  # an exception whose __str__ fails still gets reported
+        try:
+            return to_text(repr(exc))
+        except Exception:
+            return "<unprintable %s>" % type(exc).__name__

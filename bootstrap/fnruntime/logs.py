@@ -1,0 +1,64 @@
+"""Log plumbing inside the worker: standard streams onto the log pipe and the provider's root logger.
+
+The supervisor frames each invocation's log (START/END, FC Invoke Start/End); this module only makes
+sure everything the user's code writes lands on file descriptors 1 and 2 in order, and that the root
+logger formats records the way the provider does.
+"""
+from __future__ import absolute_import, division, print_function
+
+import io
+import logging
+import os
+import sys
+import time
+
+from .compat import PY2
+
+
+class RequestState(object):
+    """The request id the worker is serving now (read by the log filter)."""
+
+    def __init__(self):
+        self.request_id = ""
+
+
+class RequestIdFilter(logging.Filter):
+    def __init__(self, state):
+        logging.Filter.__init__(self)
+        self.state = state
+
+    def filter(self, record):
+        record.fc_request_id = self.state.request_id
+        return True
+
+
+def text_stream(fd):
+    """A line-buffered text stream over `fd` that never fails on a character it cannot encode."""
+    if PY2:
+        return os.fdopen(fd, "w", 1)
+    return io.open(fd, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)
+
+
+def redirect_standard_streams():
+    sys.stdout = text_stream(1)
+    sys.stderr = text_stream(2)
+
+
+def flush_standard_streams():
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # a handler may have closed or replaced them; the log pipe is still fd 1/2
+            pass
+
+
+def install_root_logger(provider, state):
+    handler = logging.StreamHandler(sys.stderr)
+    formatter = logging.Formatter(provider.root_log_format, datefmt="%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestIdFilter(state))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    if provider.root_log_level:
+        root.setLevel(provider.root_log_level)

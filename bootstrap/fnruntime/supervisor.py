@@ -1,0 +1,371 @@
+"""The supervisor: runs each invocation in a forked worker and turns whatever happens into an Outcome.
+
+It never runs user code. It enforces the timeout and the memory limit, frames the invocation's log
+as the provider does, survives any way the worker can die, and replaces a dead worker with a fresh
+(cold) one on the next invocation. `Supervisor.invoke` always returns exactly one Outcome.
+"""
+from __future__ import absolute_import, division, print_function
+
+import base64
+import errno
+import fcntl
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+
+from . import providers, worker as worker_module
+from .compat import monotonic, to_bytes, to_text
+from .errors import Failure, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, PayloadTooLarge, RUNTIME_DIR
+from .invocation import Outcome
+from .loader import unpack_zip
+from .protocol import FrameError, MAX_RESPONSE_BYTES, pack, read_frame
+
+POLL_SECONDS = 0.01
+#: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
+LOAD_SECONDS = 30.0
+#: Logs kept per invocation when buffering (serve modes); framing lines are always kept.
+LOG_CAP_BYTES = 1024 * 1024
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+class LogSink(object):
+    """Collects one invocation's log: streams it (one-shot) or buffers it up to a cap (serving)."""
+
+    def __init__(self, stream=None, cap=LOG_CAP_BYTES):
+        self.stream = stream
+        self.cap = cap
+        self.parts = []
+        self.size = 0
+        self.dropped = 0
+        self.at_line_start = True
+
+    def write(self, data):
+        if not data:
+            return
+        self.at_line_start = data.endswith(b"\n")
+        if self.stream is not None:
+            self.stream.write(data)
+            self.stream.flush()
+            return
+        room = self.cap - self.size
+        if room <= 0:
+            self.dropped += len(data)
+            return
+        if len(data) > room:
+            self.dropped += len(data) - room
+            data = data[:room]
+        self.parts.append(data)
+        self.size += len(data)
+
+    def lines(self, lines):
+        """Framing lines: always kept, each on a line of its own."""
+        if not lines:
+            return
+        text = ("" if self.at_line_start else "\n") + "".join(line + "\n" for line in lines)
+        data = to_bytes(text)
+        if self.stream is not None:
+            self.write(data)
+        else:
+            self.parts.append(data)
+            self.at_line_start = True
+
+    def text(self):
+        if self.dropped:
+            self.lines(["[fnruntime: %d bytes of log dropped over the %d-byte limit per invocation]"
+                        % (self.dropped, self.cap)])
+            self.dropped = 0
+        return to_text(b"".join(self.parts))
+
+
+class WorkerProcess(object):
+    """The supervisor's handle on one forked worker."""
+
+    def __init__(self, pid, channel, log_fd):
+        self.pid = pid
+        self.channel = channel
+        self.log_fd = log_fd
+        self.status = None  # wait status once reaped
+        self.initialized = False
+        self.peak_rss_kb = 0
+
+    def recv(self, size):
+        return self.channel.recv(size)
+
+    def rss_kb(self):
+        try:
+            with open("/proc/%d/statm" % self.pid, "rb") as statm:
+                return int(statm.read().split()[1]) * PAGE_SIZE // 1024
+        except (IOError, OSError, IndexError, ValueError):
+            return 0
+
+
+class Supervisor(object):
+    def __init__(self, config, log_stream=None):
+        self.config = config
+        self.provider = providers.get(config.provider)
+        self.log_stream = log_stream
+        self.unpacked = unpack_zip(config.zip_path) if config.zip_path else None
+        self.code_dir = self.unpacked or config.code_dir
+        self.worker = None
+
+    # -- worker lifecycle -----------------------------------------------------------------------
+    def spawn(self):
+        parent, child = socket.socketpair()
+        log_read, log_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker; never returns
+            parent.close()
+            os.close(log_read)
+            worker_module.run(self.config, self.provider, self.code_dir, os.path.dirname(RUNTIME_DIR),
+                              child.fileno(), log_write)
+        child.close()
+        os.close(log_write)
+        flags = fcntl.fcntl(log_read, fcntl.F_GETFL)
+        fcntl.fcntl(log_read, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+        for fd in (parent.fileno(), log_read):
+            fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+        self.worker = WorkerProcess(pid, parent, log_read)
+        return self.worker
+
+    def reap(self, block=False):
+        """Collect exited children (as PID 1 in a container, orphans too); note the worker's status."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                return
+            if pid == 0:
+                return
+            if self.worker is not None and pid == self.worker.pid:
+                self.worker.status = status
+                if block:
+                    return
+
+    def kill(self):
+        """Kill the worker and everything in its session; forget it."""
+        w = self.worker
+        if w is None:
+            return
+        for kill in (lambda: os.killpg(w.pid, signal.SIGKILL), lambda: os.kill(w.pid, signal.SIGKILL)):
+            try:
+                kill()
+            except OSError:
+                pass
+        if w.status is None:
+            self.reap(block=True)
+        self.retire()
+
+    def retire(self):
+        w = self.worker
+        if w is None:
+            return
+        self.pump_logs(None)
+        w.channel.close()
+        os.close(w.log_fd)
+        self.worker = None
+
+    def close(self):
+        self.kill()
+        if self.unpacked:
+            shutil.rmtree(self.unpacked, ignore_errors=True)
+
+    # -- one invocation -------------------------------------------------------------------------
+    def invoke(self, invocation):
+        sink = LogSink(self.log_stream)
+        self.sink = sink
+        try:
+            return self.run(invocation, sink)
+        finally:
+            self.sink = None
+
+    def run(self, invocation, sink):
+        provider, config = self.provider, self.config
+        outcome = Outcome(invocation.request_id, ok=False, invocation_type=invocation.invocation_type)
+        if invocation.payload_size() > providers.PAYLOAD_LIMIT:
+            error = PayloadTooLarge("the event is %d bytes, over the 6 MB (%d bytes) request limit; send a smaller "
+                                    "event" % (invocation.payload_size(), providers.PAYLOAD_LIMIT))
+            sink.lines([provider.start_line(invocation.request_id)])
+            return self.finish(outcome, error.failure(), sink, 0.0)
+        self.reap()
+        if self.worker is not None and self.worker.status is not None:
+            self.kill()  # died while idle (a thread or child it left behind, a signal from outside)
+        cold = self.worker is None
+        message = None
+        start_line = provider.start_line(invocation.request_id)
+        if cold:
+            sink.lines(provider.cold_start_lines())
+            sink.lines(provider.initializer_lines(invocation.request_id, "start") if config.initializer
+                       else [start_line])
+            self.spawn()
+            message = self.wait(max(LOAD_SECONDS, config.timeout))
+            if message.get("phase") == "loaded":
+                outcome.init_duration_ms = message["init_ms"]
+                message = self.run_initializer(invocation) if config.initializer else None
+            if config.initializer:
+                sink.lines(provider.initializer_lines(invocation.request_id, "end", failed=message is not None))
+                sink.lines([start_line])
+            if outcome.init_duration_ms is not None:
+                sink.lines(provider.init_lines(invocation.request_id, outcome.init_duration_ms))
+        else:
+            sink.lines([start_line])
+        if message is None:
+            message = self.send(invocation.worker_message())
+        started = monotonic()
+        if message is None:
+            message = self.wait(config.timeout)
+        elapsed_ms = (monotonic() - started) * 1000.0
+        if message.get("ok"):
+            return self.succeed(outcome, message, sink)
+        failure = message["failure"]
+        if not isinstance(failure, Failure):
+            failure = Failure.from_dict(failure)
+        if failure.error_type == PROCESS_EXITED or message.get("phase") != "result":
+            self.kill()  # the worker reported a fatal failure and is ending (or must end)
+        return self.finish(outcome, failure, sink, message.get("duration_ms", elapsed_ms), message)
+
+    def send(self, message):
+        """Send a message to the worker: None, or a failure message if the worker is gone."""
+        try:
+            self.worker.channel.sendall(pack(message))
+            return None
+        except (IOError, OSError, socket.error):
+            return self.stop_worker(PROCESS_EXITED, 0, monotonic())
+
+    def run_initializer(self, invocation):
+        """Run the initializer in the fresh worker (aliyun); None when it succeeded, else a failure message."""
+        message = self.send({"initialize": True, "request_id": invocation.request_id,
+                             "context": invocation.context}) or self.wait(self.config.initializer_timeout)
+        if message.get("phase") == "initialized":
+            return None
+        failure = message["failure"]
+        if isinstance(failure, Failure):  # stopped by the supervisor: timeout, memory, exit
+            message["failure"] = Failure("InitializerError", "Module initialization error: %s" % failure.message)
+        return message
+
+    def wait(self, seconds):
+        """The worker's next message, pumping its log meanwhile; or a failure message if it timed out,
+        went over its memory limit or died."""
+        w = self.worker
+        started = monotonic()
+        deadline = started + seconds
+        limit_kb = self.config.memory_mb * 1024
+        watched = [w.channel, w.log_fd]
+        while True:
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                return self.stop_worker(TIMEOUT, seconds, started)
+            try:
+                ready = select.select(watched, [], [], min(remaining, POLL_SECONDS))[0]
+            except select.error as exc:
+                if exc.args[0] == errno.EINTR:
+                    continue
+                raise
+            if w.log_fd in ready:
+                self.pump_logs(w)
+            if w.channel in ready:
+                try:
+                    message = read_frame(w.recv, MAX_RESPONSE_BYTES)
+                except (FrameError, socket.error, IOError, OSError):
+                    message = None
+                if message is None:
+                    return self.stop_worker(PROCESS_EXITED, seconds, started)
+                self.pump_logs(w)
+                w.peak_rss_kb = max(w.peak_rss_kb, message.get("max_rss_kb", 0))
+                return message
+            if not ready:
+                w.peak_rss_kb = max(w.peak_rss_kb, w.rss_kb())
+                if w.peak_rss_kb > limit_kb:
+                    return self.stop_worker(OUT_OF_MEMORY, seconds, started)
+                self.reap()
+                if w.status is not None:
+                    return self.stop_worker(PROCESS_EXITED, seconds, started)
+
+    def stop_worker(self, error_type, seconds, started):
+        """Kill the worker and describe why, as a failure message like the worker's own."""
+        w = self.worker
+        duration_ms = (monotonic() - started) * 1000.0
+        if error_type == PROCESS_EXITED:
+            self.reap(block=w.status is None)
+        peak_mb = w.peak_rss_kb / 1024.0
+        status = w.status
+        self.kill()
+        if error_type == TIMEOUT:
+            text = self.provider.timeout_message(seconds, peak_mb)
+        elif error_type == OUT_OF_MEMORY:
+            text = self.provider.memory_message(self.config.memory_mb, peak_mb)
+        else:
+            return self.exited_message(duration_ms, status, peak_mb)
+        return {"phase": "stopped", "failure": Failure(error_type, text), "duration_ms": duration_ms,
+                "max_rss_kb": w.peak_rss_kb}
+
+    def exited_message(self, duration_ms, status=None, peak_mb=0.0):
+        text = self.provider.exit_message(describe_status(status), duration_ms, peak_mb)
+        return {"phase": "stopped", "failure": Failure(PROCESS_EXITED, text), "duration_ms": duration_ms,
+                "max_rss_kb": int(peak_mb * 1024)}
+
+    def pump_logs(self, w):
+        """Move whatever the worker has written to its log pipe into the invocation's log."""
+        w = w or self.worker
+        sink = getattr(self, "sink", None)
+        while True:
+            try:
+                data = os.read(w.log_fd, 65536)
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                return  # EAGAIN: nothing more for now
+            if not data:
+                return
+            if sink is not None:
+                sink.write(data)
+
+    # -- outcome --------------------------------------------------------------------------------
+    def memory_mb(self, message):
+        peak = max(message.get("max_rss_kb", 0) if message else 0, self.worker.peak_rss_kb if self.worker else 0)
+        return peak / 1024.0
+
+    def succeed(self, outcome, message, sink):
+        outcome.ok = True
+        outcome.result_kind = message.get("kind")
+        if outcome.result_kind == "bytes":
+            outcome.result = base64.b64decode(message["result_b64"])
+        else:
+            outcome.result = message.get("result")
+        outcome.duration_ms = message.get("duration_ms", 0.0)
+        outcome.billed_duration_ms = self.provider.billed(outcome.duration_ms)
+        outcome.max_memory_used_mb = self.memory_mb(message)
+        shown = outcome.result if outcome.result_kind in ("json", "text") else (
+            "<%d bytes>" % len(outcome.result) if outcome.result_kind == "bytes" else "")
+        sink.lines(self.provider.end_lines(outcome.request_id, outcome, self.config, shown))
+        outcome.log = sink.text()
+        return outcome
+
+    def finish(self, outcome, failure, sink, duration_ms, message=None):
+        outcome.ok = False
+        outcome.error_type = failure.error_type
+        outcome.error = self.provider.error_body(failure, outcome.request_id)
+        outcome.duration_ms = duration_ms
+        outcome.billed_duration_ms = self.provider.billed(duration_ms)
+        outcome.max_memory_used_mb = self.memory_mb(message)
+        if failure.error_type in (TIMEOUT, OUT_OF_MEMORY, PROCESS_EXITED):
+            sink.lines([failure.message])
+        sink.lines(self.provider.end_lines(outcome.request_id, outcome, self.config, ""))
+        outcome.log = sink.text()
+        return outcome
+
+
+def describe_status(status):
+    if status is None:
+        return "the worker ended without a reply"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        names = dict((getattr(signal, n), n) for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_"))
+        return "killed by signal %d: %s" % (number, names.get(number, "unknown"))
+    return "exit status %d" % os.WEXITSTATUS(status)

@@ -1,0 +1,203 @@
+"""The worker: the forked child that loads the user's module once and runs invocations one at a time.
+
+It talks to the supervisor over one socket (fd 3) in frames: it reads worker messages
+(invocation.Invocation.worker_message) and answers with phase messages:
+`loaded` | `load_failed` once, `initialized` | `initializer_failed` when asked to `initialize`, and
+`result` for each invocation.
+fd 1 and 2 are the log pipe. `run` never returns: the worker ends with os._exit.
+"""
+from __future__ import absolute_import, division, print_function
+
+import base64
+import os
+import resource
+import signal
+import sys
+
+from . import logs
+from .compat import monotonic, to_text
+from .context import apply_overrides
+from .errors import Failure, FunctionError, InitializerError, PROCESS_EXITED, PayloadTooLarge, safe_str
+from .loader import load_handler, parse_handler
+from .protocol import fd_reader, pack, read_frame, write_all_fd
+from .providers import PAYLOAD_LIMIT
+
+CHANNEL_FD = 3
+LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
+
+
+def isolate(channel_fd, log_fd):
+    """Own session, stdin from /dev/null, stdout/stderr into the log pipe, the channel on fd 3, nothing else open."""
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    if channel_fd != CHANNEL_FD:
+        os.dup2(channel_fd, CHANNEL_FD)
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > CHANNEL_FD:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    import fcntl
+    fcntl.fcntl(CHANNEL_FD, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for limit, value in LIMITS:
+        try:
+            soft, hard = resource.getrlimit(limit)
+            cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(limit, (cap, cap if limit == resource.RLIMIT_CORE else hard))
+        except (ValueError, OSError):
+            pass
+
+
+class Worker(object):
+    def __init__(self, config, provider, code_dir, runtime_dir):
+        self.config = config
+        self.provider = provider
+        self.code_dir = code_dir
+        self.runtime_dir = runtime_dir
+        self.state = logs.RequestState()
+        self.recv = fd_reader(CHANNEL_FD)
+        self.handler = None
+
+    def send(self, message):
+        logs.flush_standard_streams()
+        write_all_fd(CHANNEL_FD, pack(message))
+
+    def prepare(self):
+        logs.redirect_standard_streams()
+        logs.install_root_logger(self.provider, self.state)
+        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != self.runtime_dir]
+        sys.path.insert(0, self.code_dir)
+        for key, value in self.provider.runtime_environment(self.config).items():
+            os.environ.setdefault(key, value)
+        try:
+            os.chdir(self.code_dir)
+        except OSError:
+            pass
+
+    def load(self):
+        started = monotonic()
+        try:
+            name = parse_handler(self.config.handler, self.provider.wording)
+            self.handler = load_handler(self.code_dir, name, self.provider.wording)
+        except FunctionError as exc:
+            self.fail("load_failed", exc)
+            return False
+        self.send({"phase": "loaded", "init_ms": (monotonic() - started) * 1000.0})
+        return True
+
+    def fail(self, phase, exc, error_type=None, prefix=""):
+        failure = exc.failure(sys.exc_info()[2], error_type, prefix)
+        self.write_traceback(failure)
+        self.send({"phase": phase, "failure": failure.to_dict(), "max_rss_kb": max_rss_kb()})
+
+    def write_traceback(self, failure):
+        logs.flush_standard_streams()
+        if failure.traceback:
+            write_all_fd(2, failure.traceback.encode("utf-8", "replace"))
+
+    def initialize(self, request_id, overrides):
+        """Run the initializer once per cold start (aliyun's `initializer(context)`)."""
+        started = monotonic()
+        try:
+            name = parse_handler(self.config.initializer, self.provider.wording)
+            function = load_handler(self.code_dir, name, self.provider.wording)
+            function(apply_overrides(self.provider.context(self.config, request_id, os.environ), overrides))
+        except SystemExit as exc:
+            self.exit_failure(exc)
+        except FunctionError as exc:
+            self.fail("initializer_failed", exc, InitializerError.error_type, "Module initialization error: ")
+            return False
+        except BaseException as exc:
+            error = InitializerError("the initializer %s raised %s: %s" % (
+                self.config.initializer, type(exc).__name__, safe_str(exc)), exc, sys.exc_info()[2])
+            self.fail("initializer_failed", error, prefix="Module initialization error: ")
+            return False
+        self.send({"phase": "initialized", "ms": (monotonic() - started) * 1000.0})
+        return True
+
+    def invoke(self, message):
+        request_id = message["request_id"]
+        self.state.request_id = request_id
+        started = monotonic()
+        try:
+            event = self.provider.event_from_message(message)
+            context = apply_overrides(self.provider.context(self.config, request_id, os.environ),
+                                      message.get("context"))
+            value = self.handler(event, context)
+            if message.get("invocation_type") == "Event":
+                kind, payload = None, None
+            else:
+                kind, payload = self.provider.serialise(value)
+                if len(payload) > PAYLOAD_LIMIT:
+                    raise PayloadTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response "
+                                          "limit" % (len(payload), PAYLOAD_LIMIT))
+        except SystemExit as exc:
+            self.exit_failure(exc)
+        except BaseException as exc:
+            failure = Failure.from_exception(exc, sys.exc_info()[2])
+            self.write_traceback(failure)
+            self.send({"phase": "result", "ok": False, "failure": failure.to_dict(),
+                       "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()})
+            return
+        reply = {"phase": "result", "ok": True, "kind": kind, "duration_ms": (monotonic() - started) * 1000.0,
+                 "max_rss_kb": max_rss_kb()}
+        if kind == "bytes":
+            reply["result_b64"] = to_text(base64.b64encode(payload))
+        elif kind is not None:
+            reply["result"] = to_text(payload)
+        self.send(reply)
+
+    def exit_failure(self, exc):
+        """sys.exit in user code: report it, then really exit (the supervisor replaces this worker)."""
+        code = exc.code
+        status = code if isinstance(code, int) else (0 if code is None else 1)
+        failure = Failure(PROCESS_EXITED, "Process exited unexpectedly before completing request "
+                                          "(sys.exit(%r): exit status %d)" % (code, status), "SystemExit",
+                          traceback_text="")
+        self.send({"phase": "result", "ok": False, "failure": failure.to_dict(), "max_rss_kb": max_rss_kb()})
+        os._exit(status)
+
+    def serve(self):
+        if not self.load():
+            return
+        while True:
+            message = read_frame(self.recv)
+            if message is None:
+                return
+            if message.get("initialize"):
+                if not self.initialize(message["request_id"], message.get("context")):
+                    return
+                continue
+            self.invoke(message)
+
+
+def max_rss_kb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run(config, provider, code_dir, runtime_dir, channel_fd, log_fd):
+    """Entry point in the forked child. Never returns."""
+    status = 0
+    try:
+        isolate(channel_fd, log_fd)
+        worker = Worker(config, provider, code_dir, runtime_dir)
+        worker.prepare()
+        worker.serve()
+    except BaseException:  # the runtime's own failure: say so on the log pipe and end
+        status = 70
+        try:
+            import traceback
+            os.write(2, ("fnruntime worker failed: %s\n" % traceback.format_exc()).encode("utf-8", "replace"))
+        except Exception:
+            pass
+    finally:
+        logs.flush_standard_streams()
+        os._exit(status)
