@@ -116,7 +116,10 @@ class Failure(object):
         if frames:
             lines.append("Traceback (most recent call last):\n")
             lines.extend(traceback.format_list(frames))
-        lines.extend(traceback.format_exception_only(type(exc), exc))
+        if isinstance(exc, FunctionError):  # the runtime's own error: its type and message, no module path
+            lines.append("%s: %s\n" % (exc.error_type, exc.message))
+        else:
+            lines.extend(traceback.format_exception_only(type(exc), exc))
         text = "".join(to_text(line) for line in lines)
         name = type(exc).__name__
         if message is None:

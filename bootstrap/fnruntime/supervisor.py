@@ -136,7 +136,7 @@ class Supervisor(object):
         """Collect exited children (as PID 1 in a container, orphans too); note the worker's status."""
         while True:
             try:
-                pid, status = os.waitpid(-1, 0 if block else os.WNOHANG)
+                pid, status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
             except OSError as exc:
                 if exc.errno == errno.EINTR:
                     continue
@@ -145,6 +145,7 @@ class Supervisor(object):
                 return
             if self.worker is not None and pid == self.worker.pid:
                 self.worker.status = status
+                self.worker.peak_rss_kb = max(self.worker.peak_rss_kb, usage.ru_maxrss)
                 if block:
                     return
 
@@ -291,11 +292,11 @@ class Supervisor(object):
         """Kill the worker and describe why, as a failure message like the worker's own."""
         w = self.worker
         duration_ms = (monotonic() - started) * 1000.0
-        if error_type == PROCESS_EXITED:
-            self.reap(block=w.status is None)
-        peak_mb = w.peak_rss_kb / 1024.0
+        if error_type == PROCESS_EXITED and w.status is None:
+            self.reap(block=True)
         status = w.status
         self.kill()
+        peak_mb = w.peak_rss_kb / 1024.0
         if error_type == TIMEOUT:
             text = self.provider.timeout_message(seconds, peak_mb)
         elif error_type == OUT_OF_MEMORY:
