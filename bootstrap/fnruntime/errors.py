@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 import importlib
 import os
-import traceback
 
 from .compat import to_text
 
@@ -110,6 +109,7 @@ class Failure(object):
     @classmethod
     def from_exception(cls, exc, tb, error_type=None, message=None):
         """A Failure for an exception raised by user code, runtime frames removed from its traceback."""
+        import traceback
         frames = user_frames(tb)
         stack = [[f[0], f[1], f[2], f[3] or ""] for f in frames]
         lines = []
@@ -129,6 +129,7 @@ class Failure(object):
 
 def user_frames(tb):
     """The traceback's frames outside the runtime package, as (file, line, function, code) tuples."""
+    import traceback
     frames = traceback.extract_tb(tb) if tb is not None else []
     return [tuple(f) for f in frames if not is_runtime_file(f[0])]
 

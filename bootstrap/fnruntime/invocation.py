@@ -5,7 +5,6 @@ returns (`output_bytes`), and the response frame of the framed protocol (`frame_
 """
 from __future__ import absolute_import, division, print_function
 
-import base64
 import binascii
 import json
 import os
@@ -44,6 +43,7 @@ class Invocation(object):
         """The frame sent to the worker."""
         message = {"request_id": self.request_id, "invocation_type": self.invocation_type}
         if self.body is not None:
+            import base64
             message["body_b64"] = to_text(base64.b64encode(self.body))
         else:
             message["event"] = self.event
@@ -98,6 +98,7 @@ class Outcome(object):
             fields["result"] = None
             return dumps(fields)
         if self.result_kind == "bytes":
+            import base64
             fields["result_b64"] = to_text(base64.b64encode(self.result))
             return dumps(fields)
         if self.result_kind == "text":

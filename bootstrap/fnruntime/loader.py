@@ -9,8 +9,6 @@ import importlib
 import os
 import re
 import sys
-import tempfile
-import zipfile
 
 from .errors import HandlerNotFound, ImportModuleError, MalformedHandlerName, ShadowedModule, UserCodeSyntaxError
 
@@ -87,8 +85,9 @@ def describe_directory(directory, module):
     return text
 
 
-def load_handler(code_dir, name, wording):
-    """Import the handler's module from `code_dir` (first on sys.path) and return the function."""
+def load_handler(code_dir, name, wording, label=None):
+    """Import the handler's module from `code_dir` (first on sys.path) and return the function.
+    `label` names the code's origin in messages (a zip package) when it is not the directory itself."""
     search_dir = os.path.join(code_dir, name.subdir) if name.subdir else code_dir
     if name.top in sys.modules and module_exists(search_dir, name.top):
         raise ShadowedModule(
@@ -97,9 +96,10 @@ def load_handler(code_dir, name, wording):
             "for example %s_handler.%s" % (wording("import", module=name.module), name.top, name.top, name.top,
                                            name.top, name.function))
     if not module_exists(search_dir, name.module):
+        where = label + (" (under %s/)" % name.subdir if name.subdir else "") if label else search_dir
         raise ImportModuleError("%s: no %s.py or %s/ in %s (%s)" % (
             wording("import", module=name.module), name.module.replace(".", "/"), name.module.replace(".", "/"),
-            search_dir, describe_directory(search_dir, name.module)))
+            where, describe_directory(search_dir, name.module)))
     if search_dir not in sys.path:
         sys.path.insert(0, search_dir)
     module = import_user_module(name, wording)
@@ -136,6 +136,8 @@ def find_function(module, name, wording):
 
 def unpack_zip(path):
     """Unpack a zip package into a private directory and return it."""
+    import tempfile
+    import zipfile
     target = tempfile.mkdtemp(prefix="fnruntime-code-")
     try:
         with zipfile.ZipFile(path) as archive:

@@ -5,7 +5,6 @@ Facts follow ../shared/PROVIDERS.md; ARCHITECTURE.md lists the choices made wher
 """
 from __future__ import absolute_import, division, print_function
 
-import base64
 import json
 import math
 
@@ -39,6 +38,7 @@ class Provider(object):
     def event_from_message(self, message):
         """The handler's `event` from a worker message (`event` JSON value or `body_b64` raw bytes)."""
         if "body_b64" in message:
+            import base64
             body = base64.b64decode(message["body_b64"])
             try:
                 event = json.loads(to_text(body, errors="strict"))
@@ -158,6 +158,7 @@ class Aliyun(Provider):
 
     def event_from_message(self, message):
         if "body_b64" in message:
+            import base64
             body = base64.b64decode(message["body_b64"])
         else:
             event = message.get("event")

@@ -6,14 +6,11 @@ as the provider does, survives any way the worker can die, and replaces a dead w
 """
 from __future__ import absolute_import, division, print_function
 
-import base64
 import errno
 import fcntl
 import os
 import select
-import shutil
 import signal
-import socket
 import sys
 
 from . import providers, worker as worker_module
@@ -21,7 +18,7 @@ from .compat import monotonic, to_bytes, to_text
 from .errors import Failure, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, PayloadTooLarge, RUNTIME_DIR
 from .invocation import Outcome
 from .loader import unpack_zip
-from .protocol import FrameError, MAX_RESPONSE_BYTES, pack, read_frame
+from .protocol import FrameError, MAX_RESPONSE_BYTES, fd_reader, pack, read_frame, write_all_fd
 
 POLL_SECONDS = 0.01
 #: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
@@ -83,16 +80,15 @@ class LogSink(object):
 class WorkerProcess(object):
     """The supervisor's handle on one forked worker."""
 
-    def __init__(self, pid, channel, log_fd):
+    def __init__(self, pid, request_fd, response_fd, log_fd):
         self.pid = pid
-        self.channel = channel
+        self.request_fd = request_fd
+        self.response_fd = response_fd
+        self.recv = fd_reader(response_fd)
         self.log_fd = log_fd
         self.status = None  # wait status once reaped
         self.initialized = False
         self.peak_rss_kb = 0
-
-    def recv(self, size):
-        return self.channel.recv(size)
 
     def rss_kb(self):
         try:
@@ -113,23 +109,24 @@ class Supervisor(object):
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
-        parent, child = socket.socketpair()
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
         log_read, log_write = os.pipe()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         pid = os.fork()
         if pid == 0:  # the worker; never returns
-            parent.close()
-            os.close(log_read)
+            for fd in (request_write, response_read, log_read):
+                os.close(fd)
             worker_module.run(self.config, self.provider, self.code_dir, os.path.dirname(RUNTIME_DIR),
-                              child.fileno(), log_write)
-        child.close()
-        os.close(log_write)
+                              request_read, response_write, log_write)
+        for fd in (request_read, response_write, log_write):
+            os.close(fd)
         flags = fcntl.fcntl(log_read, fcntl.F_GETFL)
         fcntl.fcntl(log_read, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-        for fd in (parent.fileno(), log_read):
+        for fd in (request_write, response_read, log_read):
             fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
-        self.worker = WorkerProcess(pid, parent, log_read)
+        self.worker = WorkerProcess(pid, request_write, response_read, log_read)
         return self.worker
 
     def reap(self, block=False):
@@ -168,13 +165,14 @@ class Supervisor(object):
         if w is None:
             return
         self.pump_logs(None)
-        w.channel.close()
-        os.close(w.log_fd)
+        for fd in (w.request_fd, w.response_fd, w.log_fd):
+            os.close(fd)
         self.worker = None
 
     def close(self):
         self.kill()
         if self.unpacked:
+            import shutil
             shutil.rmtree(self.unpacked, ignore_errors=True)
 
     # -- one invocation -------------------------------------------------------------------------
@@ -234,9 +232,9 @@ class Supervisor(object):
     def send(self, message):
         """Send a message to the worker: None, or a failure message if the worker is gone."""
         try:
-            self.worker.channel.sendall(pack(message))
+            write_all_fd(self.worker.request_fd, pack(message))
             return None
-        except (IOError, OSError, socket.error):
+        except (IOError, OSError):
             return self.stop_worker(PROCESS_EXITED, 0, monotonic())
 
     def run_initializer(self, invocation):
@@ -257,7 +255,7 @@ class Supervisor(object):
         started = monotonic()
         deadline = started + seconds
         limit_kb = self.config.memory_mb * 1024
-        watched = [w.channel, w.log_fd]
+        watched = [w.response_fd, w.log_fd]
         while True:
             remaining = deadline - monotonic()
             if remaining <= 0:
@@ -270,10 +268,10 @@ class Supervisor(object):
                 raise
             if w.log_fd in ready:
                 self.pump_logs(w)
-            if w.channel in ready:
+            if w.response_fd in ready:
                 try:
                     message = read_frame(w.recv, MAX_RESPONSE_BYTES)
-                except (FrameError, socket.error, IOError, OSError):
+                except (FrameError, IOError, OSError):
                     message = None
                 if message is None:
                     return self.stop_worker(PROCESS_EXITED, seconds, started)
@@ -336,6 +334,7 @@ class Supervisor(object):
         outcome.ok = True
         outcome.result_kind = message.get("kind")
         if outcome.result_kind == "bytes":
+            import base64
             outcome.result = base64.b64decode(message["result_b64"])
         else:
             outcome.result = message.get("result")

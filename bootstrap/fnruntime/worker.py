@@ -1,6 +1,6 @@
 """The worker: the forked child that loads the user's module once and runs invocations one at a time.
 
-It talks to the supervisor over one socket (fd 3) in frames: it reads worker messages
+It talks to the supervisor in frames over two pipes (requests on fd 3, answers on fd 4): it reads worker messages
 (invocation.Invocation.worker_message) and answers with phase messages:
 `loaded` | `load_failed` once, `initialized` | `initializer_failed` when asked to `initialize`, and
 `result` for each invocation.
@@ -8,7 +8,6 @@ fd 1 and 2 are the log pipe. `run` never returns: the worker ends with os._exit.
 """
 from __future__ import absolute_import, division, print_function
 
-import base64
 import os
 import resource
 import signal
@@ -22,28 +21,32 @@ from .loader import load_handler, parse_handler
 from .protocol import fd_reader, pack, read_frame, write_all_fd
 from .providers import PAYLOAD_LIMIT
 
-CHANNEL_FD = 3
+REQUEST_FD = 3
+RESPONSE_FD = 4
 LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
 
 
-def isolate(channel_fd, log_fd):
-    """Own session, stdin from /dev/null, stdout/stderr into the log pipe, the channel on fd 3, nothing else open."""
+def isolate(request_fd, response_fd, log_fd):
+    """Own session, stdin from /dev/null, stdout/stderr into the log pipe, requests on fd 3, responses on fd 4,
+    nothing else open."""
+    import fcntl
     os.setsid()
+    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (request_fd, response_fd, log_fd)]
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    if channel_fd != CHANNEL_FD:
-        os.dup2(channel_fd, CHANNEL_FD)
+    os.dup2(high[2], 1)
+    os.dup2(high[2], 2)
+    os.dup2(high[0], REQUEST_FD)
+    os.dup2(high[1], RESPONSE_FD)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd > CHANNEL_FD:
+        if fd > RESPONSE_FD:
             try:
                 os.close(fd)
             except OSError:
                 pass
-    import fcntl
-    fcntl.fcntl(CHANNEL_FD, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+    for fd in (REQUEST_FD, RESPONSE_FD):
+        fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -59,16 +62,17 @@ def isolate(channel_fd, log_fd):
 class Worker(object):
     def __init__(self, config, provider, code_dir, runtime_dir):
         self.config = config
+        self.label = "the zip package %s" % config.zip_path if config.zip_path else None
         self.provider = provider
         self.code_dir = code_dir
         self.runtime_dir = runtime_dir
         self.state = logs.RequestState()
-        self.recv = fd_reader(CHANNEL_FD)
+        self.recv = fd_reader(REQUEST_FD)
         self.handler = None
 
     def send(self, message):
         logs.flush_standard_streams()
-        write_all_fd(CHANNEL_FD, pack(message))
+        write_all_fd(RESPONSE_FD, pack(message))
 
     def prepare(self):
         logs.redirect_standard_streams()
@@ -86,7 +90,7 @@ class Worker(object):
         started = monotonic()
         try:
             name = parse_handler(self.config.handler, self.provider.wording)
-            self.handler = load_handler(self.code_dir, name, self.provider.wording)
+            self.handler = load_handler(self.code_dir, name, self.provider.wording, self.label)
         except FunctionError as exc:
             self.fail("load_failed", exc)
             return False
@@ -108,7 +112,7 @@ class Worker(object):
         started = monotonic()
         try:
             name = parse_handler(self.config.initializer, self.provider.wording)
-            function = load_handler(self.code_dir, name, self.provider.wording)
+            function = load_handler(self.code_dir, name, self.provider.wording, self.label)
             function(apply_overrides(self.provider.context(self.config, request_id, os.environ), overrides))
         except SystemExit as exc:
             self.exit_failure(exc)
@@ -150,6 +154,7 @@ class Worker(object):
         reply = {"phase": "result", "ok": True, "kind": kind, "duration_ms": (monotonic() - started) * 1000.0,
                  "max_rss_kb": max_rss_kb()}
         if kind == "bytes":
+            import base64
             reply["result_b64"] = to_text(base64.b64encode(payload))
         elif kind is not None:
             reply["result"] = to_text(payload)
@@ -183,11 +188,11 @@ def max_rss_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run(config, provider, code_dir, runtime_dir, channel_fd, log_fd):
+def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd):
     """Entry point in the forked child. Never returns."""
     status = 0
     try:
-        isolate(channel_fd, log_fd)
+        isolate(request_fd, response_fd, log_fd)
         worker = Worker(config, provider, code_dir, runtime_dir)
         worker.prepare()
         worker.serve()
