@@ -15,10 +15,6 @@ if PY2:  # pragma: no cover - exercised on the 2.7 interpreter
     binary_type = str
     string_types = (str, unicode)  # noqa: F821
     integer_types = (int, long)  # noqa: F821
-    from itertools import izip_longest as zip_longest  # noqa: F401
-    import Queue as queue  # noqa: F401
-    from urlparse import parse_qsl, urlsplit  # noqa: F401
-    from urllib import unquote  # noqa: F401
 
     exec("def reraise(tp, value, tb=None):\n    raise tp, value, tb\n")
 
@@ -27,26 +23,24 @@ if PY2:  # pragma: no cover - exercised on the 2.7 interpreter
         import time
         return time.time()
 
-    def which(name):
-        for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
-            candidate = os.path.join(directory, name)
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-                return candidate
-        return None
-
 else:
     text_type = str
     binary_type = bytes
     string_types = (str,)
     integer_types = (int,)
-    from itertools import zip_longest  # noqa: F401
-    import queue  # noqa: F401
-    from urllib.parse import parse_qsl, urlsplit, unquote  # noqa: F401
-    from shutil import which  # noqa: F401
     from time import monotonic  # noqa: F401
 
     def reraise(tp, value, tb=None):
         raise value.with_traceback(tb)
+
+
+def which(name):
+    """The executable `name` on PATH, or None (shutil.which is 3.x only and slow to import)."""
+    for directory in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def binary_stdin():
