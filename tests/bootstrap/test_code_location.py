@@ -1,0 +1,114 @@
+"""Contract section 2: the code directory comes first on sys.path (vendored packages win over built-in ones), it is
+found through `--code`, FUNCTION_CODE_DIR or the current directory (ARCHITECTURE.md, Code directory), and a zip
+package (`--zip` or FUNCTION_ZIP) runs from a private directory after the clouds' check that the entry file sits at
+the zip's root, with a message that says so when it does not.
+"""
+import os
+import zipfile
+
+import pytest
+
+from oneshot_support import PROVIDERS, assert_function_error, describe, error_message, invoke, result_json
+
+NATIVE_CODE_DIRS = ("/var/task", "/var/user", "/code", "/function/code")
+
+
+def test_code_dir_is_first_on_sys_path(bootstrap, function_dir):
+    code = function_dir("echo")
+    result = result_json(invoke(bootstrap, code, "index.where", {}))
+    assert os.path.realpath(result["sys_path"][0]) == os.path.realpath(str(code)), result["sys_path"]
+    assert os.path.realpath(result["file"]) == os.path.realpath(str(code / "index.py"))
+
+
+def test_vendored_modules_win(bootstrap, function_dir, tmp_path):
+    """A vendored six.py beats one on PYTHONPATH, and a vendored pip/ beats the interpreter's site-packages pip."""
+    builtin = tmp_path / "builtin-libs"
+    builtin.mkdir()
+    (builtin / "six.py").write_text("VENDORED = False\n")
+    code = function_dir("vendored")
+    result = result_json(invoke(bootstrap, code, "index.handler", {}, env={"PYTHONPATH": str(builtin)}))
+    assert result["six_vendored"] is True, result
+    assert result["pip_vendored"] is True, result
+    assert os.path.dirname(os.path.realpath(result["six_file"])) == os.path.realpath(str(code)), result
+
+
+def test_code_dir_from_function_code_dir(bootstrap, function_dir):
+    code = function_dir("echo")
+    result = result_json(invoke(bootstrap, None, "index.where", {}, env={"FUNCTION_CODE_DIR": str(code)}))
+    assert os.path.realpath(result["file"]) == os.path.realpath(str(code / "index.py"))
+
+
+def test_option_beats_function_code_dir(bootstrap, function_dir, tmp_path):
+    code = function_dir("echo")
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    (decoy / "index.py").write_text("def where(event, context):\n    return {'file': 'decoy'}\n")
+    result = result_json(invoke(bootstrap, code, "index.where", {}, env={"FUNCTION_CODE_DIR": str(decoy)}))
+    assert os.path.realpath(result["file"]) == os.path.realpath(str(code / "index.py"))
+
+
+def test_code_dir_defaults_to_current_directory(bootstrap, function_dir):
+    present = [d for d in NATIVE_CODE_DIRS if os.path.isdir(d) and os.listdir(d)]
+    if present:
+        pytest.skip("this host has %s, which the runtime prefers to the current directory" % present[0])
+    code = function_dir("echo")
+    result = result_json(invoke(bootstrap, None, "index.where", {}, cwd=str(code)))
+    assert os.path.realpath(result["file"]) == os.path.realpath(str(code / "index.py"))
+
+
+def make_zip(source, target, prefix=""):
+    """Zip every file under `source` into `target`, names prefixed by `prefix`."""
+    with zipfile.ZipFile(str(target), "w") as archive:
+        for folder, _, files in os.walk(str(source)):
+            for name in files:
+                path = os.path.join(folder, name)
+                archive.write(path, prefix + os.path.relpath(path, str(source)))
+    return target
+
+
+@pytest.fixture
+def zip_ok(function_dir, tmp_path):
+    return make_zip(function_dir("zip_ok"), tmp_path / "code.zip")
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_zip_package_runs_from_a_private_directory(bootstrap, zip_ok, tmp_path, how):
+    empty = tmp_path / "empty-code-dir"
+    empty.mkdir()
+    before = sorted(os.listdir(str(tmp_path)))
+    options = ["--zip", str(zip_ok)] if how == "option" else []
+    env = {"FUNCTION_ZIP": str(zip_ok)} if how == "environment" else {}
+    run = invoke(bootstrap, empty, "index.handler", {}, options=options, env=env)
+    result = result_json(run)
+    assert result["zipped"] is True
+    unpacked = os.path.dirname(result["file"])
+    assert os.path.realpath(unpacked) not in (os.path.realpath(str(tmp_path)), os.path.realpath(str(empty))), result
+    assert sorted(os.listdir(str(tmp_path))) == before, "the zip was unpacked beside itself"
+    assert os.listdir(str(empty)) == [], "the zip was unpacked into the code directory"
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_zip_entry_file_must_be_at_the_root(bootstrap, function_dir, tmp_path, provider):
+    package = make_zip(function_dir("zip_nested"), tmp_path / "nested.zip")
+    run = invoke(bootstrap, None, "index.handler", "{}", provider, options=["--zip", str(package)])
+    assert run.status == 1, describe(run)
+    body = assert_function_error(run, provider, "ImportModuleError")
+    message = error_message(body)
+    assert "root" in message and "index.py" in message, \
+        "the message must say the entry file index.py has to be at the zip's root: %r" % message
+    assert "code/index.py" in message or "code/" in message, "the message should name what was found: %r" % message
+
+
+def test_zip_that_does_not_exist_is_bad_usage(bootstrap, tmp_path):
+    missing = tmp_path / "nowhere.zip"
+    run = invoke(bootstrap, None, "index.handler", "{}", options=["--zip", str(missing)])
+    assert run.status == 2 and run.stdout == b"", describe(run)
+    assert str(missing) in run.stderr or "nowhere.zip" in run.stderr, describe(run)
+
+
+def test_file_that_is_not_a_zip_is_a_clear_error(bootstrap, tmp_path):
+    fake = tmp_path / "fake.zip"
+    fake.write_text("this is not a zip archive")
+    run = invoke(bootstrap, None, "index.handler", "{}", options=["--zip", str(fake)])
+    assert run.status in (1, 2), describe(run)
+    assert "fake.zip" in run.stderr + run.stdout.decode("utf-8", "replace"), describe(run)

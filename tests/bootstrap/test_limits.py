@@ -1,0 +1,137 @@
+"""Contract section 4, Timeout and Memory, and crash survival (ARCHITECTURE.md, Process model): a handler past its
+timeout is stopped with the provider's timeout error and the process that ran it (its process group) is gone; past
+its memory limit it gets a clear out-of-memory error; sys.exit, os._exit, a segfault or SIGKILL in user code are
+function errors naming the exit status or signal, never a crash of the runtime.
+"""
+import re
+import time
+
+import pytest
+
+from oneshot_support import PROVIDERS, assert_function_error, describe, error_message, invoke, one_frame
+
+TIMEOUT_MESSAGE = {
+    "tencent": r"^Invoking task timed out after %s seconds$",
+    "aliyun": r"^Function timed out after %s seconds \(maxMemoryUsage: \d+(\.\d+)?MB\)$",
+    "jdcloud": r"^Time out after %s seconds$",
+}
+MEMORY_MESSAGE = {
+    "tencent": r"^Memory limit exceeded: the function used more than 128 MB$",
+    "aliyun": r"^Function exceeded its memory limit of 128 MB \(maxMemoryUsage: \d+(\.\d+)?MB\)$",
+    "jdcloud": r"^Out of Memory: more than 128 MB used$",
+}
+
+
+def alive(pid):
+    """True while `pid` exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            return stat.read().split(") ")[-1][0] != "Z"
+    except (IOError, OSError):
+        return False
+
+
+def wait_gone(pids, seconds=5.0):
+    deadline = time.time() + seconds
+    while time.time() < deadline and any(alive(p) for p in pids):
+        time.sleep(0.05)
+    return [p for p in pids if alive(p)]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("function", ["handler", "spin"])
+def test_timeout_stops_the_handler_and_its_children(bootstrap, function_dir, tmp_path, provider, function):
+    pidfile = tmp_path / "pids"
+    started = time.time()
+    run = invoke(bootstrap, function_dir("sleeps_forever"), "index." + function, {"pidfile": str(pidfile)},
+                 provider, options=["--timeout", "1"], timeout=30)
+    elapsed = time.time() - started
+    body = assert_function_error(run, provider, "FunctionTimeout")
+    assert re.match(TIMEOUT_MESSAGE[provider] % "1", error_message(body)), error_message(body)
+    assert elapsed < 10, "a 1 s timeout took %.1f s to answer" % elapsed
+    pids = [int(p) for p in pidfile.read_text().split()]
+    assert not wait_gone(pids), "the worker or its child outlived the timeout: %s" % pids
+    assert "sleeping" in run.stderr, "output before the timeout stays in the log; " + describe(run)
+    one_frame(run, provider)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_fractional_timeout_prints_as_g(bootstrap, function_dir, tmp_path, provider):
+    run = invoke(bootstrap, function_dir("sleeps_forever"), "index.handler", {"pidfile": str(tmp_path / "p")},
+                 provider, options=["--timeout", "0.5"], timeout=30)
+    body = assert_function_error(run, provider, "FunctionTimeout")
+    assert re.match(TIMEOUT_MESSAGE[provider] % r"0\.5", error_message(body)), error_message(body)
+
+
+def test_default_timeout_is_3_seconds(bootstrap, function_dir, tmp_path):
+    started = time.time()
+    run = invoke(bootstrap, function_dir("sleeps_forever"), "index.handler", {"pidfile": str(tmp_path / "p")},
+                 timeout=30)
+    elapsed = time.time() - started
+    body = assert_function_error(run, "tencent", "FunctionTimeout")
+    assert error_message(body) == "Invoking task timed out after 3 seconds", body
+    assert 3 <= elapsed < 12, elapsed
+
+
+def test_handler_finishing_inside_the_timeout_succeeds(bootstrap, tmp_path):
+    (tmp_path / "index.py").write_text("import time\n\ndef handler(event, context):\n    time.sleep(0.5)\n"
+                                       "    return 'in time'\n")
+    run = invoke(bootstrap, tmp_path, "index.handler", {}, options=["--timeout", "2"])
+    assert run.status == 0 and run.stdout == b'"in time"', describe(run)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_memory_limit(bootstrap, function_dir, provider):
+    run = invoke(bootstrap, function_dir("memory_bomb"), "index.handler", "{}", provider,
+                 options=["--memory", "128", "--timeout", "20"], timeout=60)
+    assert "allocated 2048 MB and still alive" not in run.stderr, "the limit was not enforced; " + describe(run)
+    body = assert_function_error(run, provider, "OutOfMemory")
+    assert re.match(MEMORY_MESSAGE[provider], error_message(body)), error_message(body)
+
+
+def test_memory_under_the_limit_is_fine(bootstrap, function_dir):
+    run = invoke(bootstrap, function_dir("allocates_memory"), "index.handler", {"mb": 40},
+                 options=["--memory", "128"])
+    assert run.status == 0, describe(run)
+
+
+CRASHES = [
+    ("sys_exit", "index.exit0", r"\(.*\bexit status 0\)$"),
+    ("sys_exit", "index.exit3", r"\(.*\bexit status 3\)$"),
+    ("os_exit", "index.handler", r"\(.*\bexit status 3\)$"),
+    ("segfault", "index.handler", r"\(.*\bkilled by signal 11: SIGSEGV\)$"),
+    ("kill_self", "index.handler", r"\(.*\bkilled by signal 9: SIGKILL\)$"),
+]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("scenario, handler, detail", CRASHES, ids=[c[1].replace("index.", c[0] + ".")
+                                                                  for c in CRASHES])
+def test_crash_is_a_function_error(bootstrap, function_dir, provider, scenario, handler, detail):
+    run = invoke(bootstrap, function_dir(scenario), handler, "{}", provider, timeout=30)
+    body = assert_function_error(run, provider, "ProcessExited")
+    message = error_message(body)
+    assert message.startswith("Process exited unexpectedly before completing request"), message
+    assert re.search(detail, message), message
+    one_frame(run, provider)
+
+
+def test_crash_output_before_dying_is_in_the_log(bootstrap, function_dir):
+    run = invoke(bootstrap, function_dir("segfault"), "index.handler", {})
+    assert run.status == 1, describe(run)
+    assert "about to crash" in run.stderr, describe(run)
+
+
+def test_runtime_process_is_not_the_one_that_crashes(bootstrap, function_dir):
+    """os._exit(3) in the handler: the runtime still exits with the contract's status 1, not the handler's 3."""
+    run = invoke(bootstrap, function_dir("os_exit"), "index.handler", {})
+    assert run.status == 1, describe(run)
+
+
+def test_process_limits_are_set(bootstrap, tmp_path):
+    """1024 open files and 1024 processes, as in the clouds."""
+    (tmp_path / "index.py").write_text(
+        "import resource\n\ndef handler(event, context):\n"
+        "    return [resource.getrlimit(resource.RLIMIT_NOFILE)[0], resource.getrlimit(resource.RLIMIT_NPROC)[0]]\n")
+    run = invoke(bootstrap, tmp_path, "index.handler", {})
+    assert run.status == 0 and run.stdout == b"[1024, 1024]", describe(run)

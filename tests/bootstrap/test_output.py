@@ -1,0 +1,129 @@
+"""Contract sections 3 and 4: standard output carries only the result, serialised per provider (ARCHITECTURE.md,
+One-shot output: tencent/jdcloud `json.dumps(result)`; aliyun str/bytes raw, other types
+`json.dumps(value, indent=4, sort_keys=True)`; a newline only when stdout is a terminal). Everything the function
+writes, by print, logging, fd 1/2 or C code, goes to standard error inside the invocation's frame.
+"""
+import json
+import os
+import pty
+import select
+
+import pytest
+
+from oneshot_support import (PROVIDERS, assert_function_error, describe, error_message, invoke, result_json,
+                             user_output)
+
+DICT = {"b": 1, "a": [1, 2.5], "c": {"z": None, "y": True}}
+MARKERS = ("marker-print", "marker-sys-stdout", "marker-sys-stderr", "marker-fd1", "marker-fd2")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_stdout_carries_only_the_result(bootstrap, function_dir, provider):
+    run = invoke(bootstrap, function_dir("prints_to_fd1"), "index.handler", "{}", provider)
+    assert run.status == 0, describe(run)
+    expected = b"done" if provider == "aliyun" else b'"done"'
+    assert run.stdout == expected, describe(run)
+    logged = "\n".join(user_output(run, provider))
+    for marker in MARKERS:
+        assert marker in logged, "%s missing from the invocation's log; %s" % (marker, describe(run))
+
+
+@pytest.mark.parametrize("function", ["write_fds", "puts_flushed"])
+def test_c_level_output_reaches_the_log(bootstrap, function_dir, function):
+    run = invoke(bootstrap, function_dir("c_extension_output"), "index." + function, {})
+    assert run.stdout == b'"done"', describe(run)
+    logged = "\n".join(user_output(run, "tencent"))
+    wanted = ["marker-c-write-fd1", "marker-c-write-fd2"] if function == "write_fds" else ["marker-c-puts-flushed"]
+    for marker in wanted:
+        assert marker in logged, "%s missing from the invocation's log; %s" % (marker, describe(run))
+
+
+def test_unflushed_c_stdio_output_reaches_the_invocation_log(bootstrap, function_dir):
+    """A C extension printing with stdio and never flushing (the common case) still lands in this invocation's
+    frame, before its END line: the runtime flushes C stdio after the handler returns."""
+    run = invoke(bootstrap, function_dir("c_extension_output"), "index.puts_unflushed", {})
+    assert run.stdout == b'"done"', describe(run)
+    assert "marker-c-puts-unflushed" in "\n".join(user_output(run, "tencent")), describe(run)
+
+
+@pytest.mark.parametrize("provider", ["tencent", "jdcloud"])
+@pytest.mark.parametrize("function, value", [("as_dict", DICT), ("as_str", "plain text, not JSON"),
+                                             ("as_unicode", u"h\u00e9llo \u4e16\u754c"),
+                                             ("as_list", [3, "two", None]), ("as_int", 42), ("as_none", None)])
+def test_json_providers_serialise_with_json_dumps(bootstrap, function_dir, provider, function, value):
+    run = invoke(bootstrap, function_dir("returns_values"), "index." + function, {}, provider)
+    assert run.status == 0, describe(run)
+    assert json.loads(run.stdout.decode("utf-8")) == value
+    assert run.stdout == json.dumps(value).encode("utf-8"), "expected exactly json.dumps(result); " + describe(run)
+
+
+@pytest.mark.parametrize("function, expected", [
+    ("as_str", b"plain text, not JSON"),
+    ("as_unicode", u"h\u00e9llo \u4e16\u754c".encode("utf-8")),
+    ("as_dict", json.dumps(DICT, indent=4, sort_keys=True).encode("utf-8")),
+    ("as_list", json.dumps([3, "two", None], indent=4, sort_keys=True).encode("utf-8")),
+    ("as_int", b"42"),
+    ("as_none", b"null"),
+])
+def test_aliyun_serialisation(bootstrap, function_dir, function, expected):
+    run = invoke(bootstrap, function_dir("returns_values"), "index." + function, "", "aliyun")
+    assert run.status == 0 and run.stdout == expected, describe(run)
+
+
+def test_aliyun_bytes_returned_raw(bootstrap, function_dir):
+    run = invoke(bootstrap, function_dir("returns_bytes"), "index.handler", "", "aliyun")
+    assert run.status == 0 and run.stdout == b"raw \x00\xff\xfe bytes", describe(run)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("function", ["handler", "as_set"])
+def test_unserialisable_result_is_a_clear_error(bootstrap, function_dir, provider, function):
+    run = invoke(bootstrap, function_dir("unserialisable_result"), "index." + function, "{}", provider)
+    body = assert_function_error(run, provider, "ResultNotSerializable")
+    message = error_message(body)
+    assert ("Opaque" in message) if function == "handler" else ("set" in message), \
+        "the message should name the type that could not be serialised: %r" % message
+    assert "Traceback" not in message
+
+
+def test_bytes_result_for_json_providers(bootstrap, function_dir, python):
+    """tencent/jdcloud use json.dumps: on 2.7 these bytes are a str that is not UTF-8, on 3.x bytes are not JSON;
+    either way a clear ResultNotSerializable error, never a crash."""
+    run = invoke(bootstrap, function_dir("returns_bytes"), "index.handler", {})
+    assert_function_error(run, "tencent", "ResultNotSerializable")
+
+
+def read_all(fd, deadline=10.0):
+    chunks = []
+    while True:
+        ready, _, _ = select.select([fd], [], [], deadline)
+        if not ready:
+            break
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_newline_added_only_on_a_terminal(bootstrap, function_dir, provider):
+    code = function_dir("returns_values")
+    piped = invoke(bootstrap, code, "index.as_str", "{}", provider)
+    assert not piped.stdout.endswith(b"\n"), describe(piped)
+    master, slave = pty.openpty()
+    try:
+        run = invoke(bootstrap, code, "index.as_str", "{}", provider, stdout=slave)
+        os.close(slave)
+        slave = None
+        shown = read_all(master)
+    finally:
+        if slave is not None:
+            os.close(slave)
+        os.close(master)
+    assert run.status == 0, describe(run)
+    expected = b"plain text, not JSON" if provider == "aliyun" else b'"plain text, not JSON"'
+    assert shown.replace(b"\r\n", b"\n") == expected + b"\n", shown
