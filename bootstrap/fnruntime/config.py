@@ -55,37 +55,54 @@ class Config(object):
     @classmethod
     def from_options(cls, options, environ):
         """`options` is a mapping of option name -> value or None (from argparse or a test)."""
+        sources = {}
+
         def pick(key):
             value = options.get(key)
             if value not in (None, ""):
+                sources[key] = "option --%s" % key.replace("_", "-")
                 return value
             for env_name in ENV_NAMES.get(key, ()):
                 if environ.get(env_name):
+                    sources[key] = "environment variable %s" % env_name
                     return environ[env_name]
+            sources[key] = "default"
             return DEFAULTS.get(key)
+
+        def number(key):
+            value = pick(key)
+            try:
+                result = float(value)
+            except (TypeError, ValueError):
+                raise UsageError("%s must be a number, got %r (from %s)" % (key.replace("_", " "), value, sources[key]))
+            if result <= 0:
+                raise UsageError("%s must be greater than 0, got %r (from %s)" % (
+                    key.replace("_", " "), value, sources[key]))
+            return result
 
         provider = pick("provider").lower()
         if provider not in PROVIDERS:
-            raise UsageError("unknown provider %r: choose one of %s (option --provider or FUNCTION_PROVIDER)"
-                             % (provider, ", ".join(PROVIDERS)))
+            raise UsageError("unknown provider %r (from %s): choose one of %s"
+                             % (provider, sources["provider"], ", ".join(PROVIDERS)))
         invocation_type = pick("invocation_type")
         if invocation_type not in INVOCATION_TYPES:
-            raise UsageError("unknown invocation type %r: use RequestResponse or Event" % invocation_type)
+            raise UsageError("unknown invocation type %r (from %s): use RequestResponse or Event"
+                             % (invocation_type, sources["invocation_type"]))
         zip_path = pick("zip")
-        code_dir = pick("code")
         if zip_path and not os.path.isfile(zip_path):
-            raise UsageError("zip package %r does not exist (option --zip or FUNCTION_ZIP)" % zip_path)
+            raise UsageError("zip package %r does not exist (from %s)" % (zip_path, sources["zip"]))
+        code_dir = pick("code")
         if code_dir and not os.path.isdir(code_dir):
-            raise UsageError("code directory %r does not exist (option --code or FUNCTION_CODE_DIR)" % code_dir)
+            raise UsageError("code directory %r does not exist (from %s)" % (code_dir, sources["code"]))
         if not code_dir and not zip_path:
             code_dir = find_code_dir()
         return cls(
             provider=provider,
             handler=pick("handler") or DEFAULT_HANDLERS[provider],
-            timeout=positive_number("timeout", pick("timeout")),
-            memory_mb=int(positive_number("memory", pick("memory"))),
+            timeout=number("timeout"),
+            memory_mb=int(number("memory")),
             initializer=pick("initializer"),
-            initializer_timeout=positive_number("initializer-timeout", pick("initializer_timeout")),
+            initializer_timeout=number("initializer_timeout"),
             name=pick("name"),
             code_dir=os.path.abspath(code_dir) if code_dir else None,
             zip_path=os.path.abspath(zip_path) if zip_path else None,
@@ -94,16 +111,6 @@ class Config(object):
             api_gateway=bool(options.get("api_gateway")),
             environ=dict(environ),
         )
-
-
-def positive_number(option, value):
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise UsageError("--%s must be a number, got %r" % (option, value))
-    if number <= 0:
-        raise UsageError("--%s must be greater than 0, got %r" % (option, value))
-    return number
 
 
 def find_code_dir():

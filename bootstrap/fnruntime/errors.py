@@ -111,6 +111,8 @@ class Failure(object):
         """A Failure for an exception raised by user code, runtime frames removed from its traceback."""
         import traceback
         frames = user_frames(tb)
+        if isinstance(exc, SyntaxError) and exc.filename and not frames:  # where the parser stopped
+            frames = [(exc.filename, exc.lineno or 0, "<module>", (exc.text or "").strip())]
         stack = [[f[0], f[1], f[2], f[3] or ""] for f in frames]
         lines = []
         if frames:

@@ -43,7 +43,7 @@ def parse_handler(text, wording):
     bad = [p for p in parts + [function] if not IDENTIFIER.match(p)]
     if bad:
         raise malformed("%r is not a valid Python name" % bad[0])
-    if subdir and (subdir.startswith("/") or ".." in subdir.split("/")):
+    if text.startswith("/") or ".." in subdir.split("/"):
         raise malformed("the directory part %r must be relative to the code directory" % subdir)
     return HandlerName(text, subdir.strip("/") or None, module, function)
 

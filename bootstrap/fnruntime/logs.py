@@ -44,12 +44,24 @@ def redirect_standard_streams():
     sys.stderr = text_stream(2)
 
 
-def flush_standard_streams():
+def c_stdio_flusher():
+    """A function flushing C's stdio buffers (output of C extensions through printf/puts), or None."""
+    try:
+        import ctypes
+        fflush = ctypes.CDLL(None).fflush
+    except Exception:  # no libc to speak of: nothing buffered there either
+        return None
+    return lambda: fflush(None)
+
+
+def flush_standard_streams(flush_c=None):
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # a handler may have closed or replaced them; the log pipe is still fd 1/2
             pass
+    if flush_c is not None:
+        flush_c()
 
 
 def install_root_logger(provider, state):

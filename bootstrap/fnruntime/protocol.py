@@ -1,7 +1,8 @@
 """The framed protocol: one JSON object per frame, length-prefixed.
 
 Used between callers and `--serve stdio|unix:|tcp:` and between the supervisor and its worker.
-Frames are read through a `recv(n)` callable so sockets, pipes and file descriptors share one reader.
+Frames are read through a `recv(n)` callable (blocking) or fed to a `FrameParser` (incremental, for the
+servers); `validate_request` checks a caller's request frame and names what is wrong with it.
 
     offset  size  field
     ------  ----  ------------------------------------------------
@@ -12,9 +13,10 @@ from __future__ import absolute_import, division, print_function
 
 import json
 import os
+import re
 import struct
 
-from .compat import text_type, to_bytes
+from .compat import integer_types, string_types, text_type, to_bytes
 
 HEADER = struct.Struct(">I")
 #: The clouds take 6 MB synchronous payloads; a 6 MiB event sent as `event_b64` is 8 MiB of base64.
@@ -125,3 +127,175 @@ def write_all_fd(fd, data):
                 continue
             raise
         view = view[written:]
+
+
+# -- incremental reading (servers) -----------------------------------------------------------------
+
+#: A frame over MAX_FRAME_BYTES but at most this long is answered and skipped (the stream stays in step);
+#: a longer length is taken for garbage (a desynchronised or non-protocol client) and ends the connection.
+DISCARD_LIMIT_BYTES = 64 * 1024 * 1024
+#: What the first four bytes of an HTTP request look like when mistaken for a frame length.
+HTTP_METHOD_PREFIXES = (b"GET ", b"POST", b"PUT ", b"HEAD", b"DELE", b"OPTI", b"PATC", b"CONN", b"TRAC", b"PRI ")
+
+
+class FrameParser(object):
+    """Turns bytes, fed in pieces of any size, into frame payloads.
+
+    `feed(data)` returns a list of items: payload bytes, or a FrameError for a frame that is over the
+    limit (`fatal` when the stream cannot be kept in step). `partial` is true while a frame is incomplete.
+    """
+
+    def __init__(self, max_bytes=MAX_FRAME_BYTES, discard_limit=DISCARD_LIMIT_BYTES):
+        self.max_bytes = max_bytes
+        self.discard_limit = discard_limit
+        self.header = b""
+        self.length = None
+        self.chunks = []
+        self.size = 0
+        self.discarding = 0
+        self.broken = False
+
+    @property
+    def partial(self):
+        return bool(self.header) or self.length is not None or self.discarding > 0
+
+    def feed(self, data):
+        items = []
+        view = memoryview(data)
+        while len(view) and not self.broken:
+            if self.discarding:
+                skip = min(self.discarding, len(view))
+                self.discarding -= skip
+                view = view[skip:]
+            elif self.length is None:
+                need = HEADER.size - len(self.header)
+                self.header += view[:need].tobytes()
+                view = view[need:]
+                if len(self.header) == HEADER.size:
+                    self.start_frame(items)
+            else:
+                take = min(self.length - self.size, len(view))
+                self.chunks.append(view[:take].tobytes())
+                self.size += take
+                view = view[take:]
+                if self.size == self.length:
+                    items.append(b"".join(self.chunks))
+                    self.length, self.chunks, self.size = None, [], 0
+        return items
+
+    def start_frame(self, items):
+        header, self.header = self.header, b""
+        (length,) = HEADER.unpack(header)
+        if length <= self.max_bytes:
+            self.length = length
+            if length == 0:
+                self.length = None
+                items.append(b"")
+            return
+        if header in HTTP_METHOD_PREFIXES:
+            self.broken = True
+            items.append(FrameError("this looks like an HTTP request (%r...), but this address speaks the framed "
+                                    "protocol (4-byte big-endian length, then UTF-8 JSON); serve HTTP with "
+                                    "--serve http:HOST:PORT" % header, fatal=True))
+        elif length > self.discard_limit:
+            self.broken = True
+            items.append(FrameError("frame length %d is over the limit of %d bytes (6 MB payload limit) and too "
+                                    "large to skip; closing the connection: a frame starts with its payload length "
+                                    "as 4 bytes, big-endian" % (length, self.max_bytes), fatal=True))
+        else:
+            self.discarding = length
+            items.append(FrameError("frame of %d bytes is over the limit of %d bytes (6 MB payload limit); it was "
+                                    "skipped: send a smaller event" % (length, self.max_bytes)))
+
+    def end_of_stream(self):
+        """A FrameError describing the incomplete frame at the end of the stream, or None."""
+        if self.broken or not self.partial:
+            return None
+        if self.length is None and not self.discarding:
+            return FrameError("truncated frame header: got %d of 4 length bytes before the stream ended"
+                              % len(self.header), fatal=True)
+        if self.discarding:
+            return None  # the over-limit frame was answered already
+        return FrameError("truncated frame: length says %d bytes, the stream ended after %d"
+                          % (self.length, self.size), fatal=True)
+
+
+# -- request frames ---------------------------------------------------------------------------------
+
+REQUEST_FIELDS = ("id", "event", "event_b64", "invocation_type", "context")
+INVOCATION_TYPES = ("RequestResponse", "Event")
+BASE64_TEXT = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
+
+
+class RequestError(FrameError):
+    """A request frame with wrong or missing fields; `frame_id` is its id when it could be read."""
+
+    def __init__(self, message, frame_id=None):
+        super(RequestError, self).__init__(message)
+        self.frame_id = frame_id
+
+
+def frame_id_of(obj):
+    """The request's id if it is a usable one (string or number), else None."""
+    value = obj.get("id") if isinstance(obj, dict) else None
+    if isinstance(value, bool) or not isinstance(value, string_types + integer_types + (float,)):
+        return None
+    return value
+
+
+def validate_request(obj):
+    """Check a decoded request frame; returns a dict with `id`, either `event` or `body` (bytes),
+    `invocation_type` (None = the server's default) and `context`. RequestError names the problem."""
+    frame_id = frame_id_of(obj)
+    if "id" not in obj:
+        raise RequestError('the request has no "id": send {"id": 1, "event": {...}}; the response carries the same id')
+    if frame_id is None:
+        raise RequestError('"id" must be a string or a number, got %s' % json_kind(obj["id"]))
+    unknown = sorted(key for key in obj if key not in REQUEST_FIELDS)
+    if unknown:
+        raise RequestError("unknown field%s %s in the request; the fields are %s" % (
+            "s" if len(unknown) > 1 else "", ", ".join('"%s"' % key for key in unknown),
+            ", ".join(REQUEST_FIELDS)), frame_id)
+    request = {"id": frame_id, "invocation_type": obj.get("invocation_type"), "context": obj.get("context")}
+    if ("event" in obj) == ("event_b64" in obj):
+        raise RequestError('the request needs exactly one of "event" (a JSON value) or "event_b64" (base64 of raw '
+                           'bytes), got %s' % ("both" if "event" in obj else "neither"), frame_id)
+    if "event" in obj:
+        request["event"] = obj["event"]
+    else:
+        request["body"] = decode_base64(obj["event_b64"], frame_id)
+    if request["invocation_type"] is not None and request["invocation_type"] not in INVOCATION_TYPES:
+        raise RequestError('"invocation_type" must be "RequestResponse" or "Event", got %s'
+                           % json.dumps(request["invocation_type"]), frame_id)
+    if request["context"] is not None and not isinstance(request["context"], dict):
+        raise RequestError('"context" must be a JSON object of context fields to override, got %s'
+                           % json_kind(request["context"]), frame_id)
+    return request
+
+
+def decode_base64(value, frame_id):
+    import base64
+    import binascii
+    if not isinstance(value, string_types):
+        raise RequestError('"event_b64" must be a string of base64, got %s' % json_kind(value), frame_id)
+    if len(value) % 4 or not BASE64_TEXT.match(value):
+        raise RequestError('"event_b64" is not valid base64 (standard alphabet A-Z a-z 0-9 + /, padded with = '
+                           'to a multiple of 4 characters)', frame_id)
+    try:
+        return base64.b64decode(value)
+    except (binascii.Error, TypeError, ValueError) as exc:
+        raise RequestError('"event_b64" is not valid base64: %s' % exc, frame_id)
+
+
+def json_kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, integer_types + (float,)):
+        return "a number"
+    if isinstance(value, string_types):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

@@ -177,10 +177,8 @@ class Aliyun(Provider):
 
     def error_body(self, failure, request_id):
         kind = failure.exception_name if failure.error_type == UNHANDLED else failure.error_type
-        body = {"errorMessage": failure.message, "errorType": kind}
-        if failure.stack:
-            body["stackTrace"] = [['File "%s"' % f[0], "line %s" % f[1], "in %s" % f[2], f[3]] for f in failure.stack]
-        return body
+        return {"errorMessage": failure.message, "errorType": kind,
+                "stackTrace": [['File "%s"' % f[0], "line %s" % f[1], "in %s" % f[2], f[3]] for f in failure.stack]}
 
     def timeout_message(self, seconds, max_memory_mb):
         return "Function timed out after %s seconds (maxMemoryUsage: %.2fMB)" % (seconds_text(seconds), max_memory_mb)

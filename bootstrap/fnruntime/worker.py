@@ -69,13 +69,15 @@ class Worker(object):
         self.state = logs.RequestState()
         self.recv = fd_reader(REQUEST_FD)
         self.handler = None
+        self.flush_c = None
 
     def send(self, message):
-        logs.flush_standard_streams()
+        logs.flush_standard_streams(self.flush_c)
         write_all_fd(RESPONSE_FD, pack(message))
 
     def prepare(self):
         logs.redirect_standard_streams()
+        self.flush_c = logs.c_stdio_flusher()
         logs.install_root_logger(self.provider, self.state)
         sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != self.runtime_dir]
         sys.path.insert(0, self.code_dir)
@@ -103,7 +105,7 @@ class Worker(object):
         self.send({"phase": phase, "failure": failure.to_dict(), "max_rss_kb": max_rss_kb()})
 
     def write_traceback(self, failure):
-        logs.flush_standard_streams()
+        logs.flush_standard_streams(self.flush_c)
         if failure.traceback:
             write_all_fd(2, failure.traceback.encode("utf-8", "replace"))
 
