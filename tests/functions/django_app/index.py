@@ -1,8 +1,9 @@
 """A one-file Django project behind jdcloud_wsgi_wrapper.wsgi_run (jdcloud, JD API Gateway events).
 
 Views: GET /hello?name=, POST /form, POST /json, GET /items/<item_id>, GET /cookies (as flask_app). `handler` runs
-the app as JD's seed 004 shows; `handler_bytes_input` first turns the wrapper's text `wsgi.input` into bytes, the
-workaround for Python 3, where jdcloud-wsgi-wrapper 1.3 hands Django an io.StringIO it cannot read.
+the app as JD's seed 004 shows; `handler_bytes_input` first turns the wrapper's `wsgi.input` into UTF-8 bytes, the
+workaround for jdcloud-wsgi-wrapper 1.3, which hands Django text it cannot read (an io.StringIO on 3.x; on 2.7 a
+StringIO of the JSON-decoded unicode body): without it every POST body gives 500.
 """
 import io
 import json
@@ -55,9 +56,10 @@ application = get_wsgi_application()
 def bytes_input(app):
     """WSGI middleware: re-read a text wsgi.input as UTF-8 bytes (PEP 3333 wants bytes)."""
     def wrapped(environ, start_response):
-        stream = environ["wsgi.input"]
-        if isinstance(stream, io.TextIOBase):
-            environ["wsgi.input"] = io.BytesIO(stream.read().encode("utf-8"))
+        data = environ["wsgi.input"].read()
+        if not isinstance(data, bytes):
+            data = data.encode("utf-8")
+        environ["wsgi.input"] = io.BytesIO(data)
         return app(environ, start_response)
     return wrapped
 
