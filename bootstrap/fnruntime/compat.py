@@ -68,3 +68,21 @@ def native_str(value):
     if PY2:
         return to_bytes(value)
     return to_text(value)
+
+
+def parse_qsl(query, keep_blank_values=False):
+    """(name, value) text pairs of a query string, %-escapes decoded as UTF-8 (invalid sequences replaced)."""
+    if PY2:
+        from urlparse import parse_qsl as parse
+        return [(to_text(k), to_text(v)) for k, v in parse(to_bytes(query), keep_blank_values)]
+    from urllib.parse import parse_qsl as parse
+    return parse(query, keep_blank_values=keep_blank_values, errors="replace")
+
+
+def unquote(text):
+    """A %-escaped path as text, escapes decoded as UTF-8 (invalid sequences replaced)."""
+    if PY2:
+        from urllib import unquote as unquote_bytes
+        return to_text(unquote_bytes(to_bytes(text)))
+    from urllib.parse import unquote as unquote_text
+    return unquote_text(text, errors="replace")
