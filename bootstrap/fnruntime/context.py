@@ -28,13 +28,13 @@ def function_variables(environ):
                 if k not in SYSTEM_VARIABLES and not k.startswith(RUNTIME_PREFIXES) and not is_secret(k))
 
 
-def tencent_context(config, request_id, environ):
+def tencent_factory(config, environ):
+    """A function request_id -> context; what does not change between invocations is computed once."""
     variables = function_variables(environ)
     variables.setdefault("SCF_NAMESPACE", environ.get("SCF_NAMESPACE", "default"))
-    return {
+    base = {
         "memory_limit_in_mb": config.memory_mb,
         "time_limit_in_ms": int(round(config.timeout * 1000)),
-        "request_id": request_id,
         "environment": json.dumps(variables, sort_keys=True),
         "environ": ";".join("%s=%s" % item for item in sorted(variables.items())),
         "function_version": environ.get("SCF_FUNCTIONVERSION", "$LATEST"),
@@ -44,6 +44,7 @@ def tencent_context(config, request_id, environ):
         "tencentcloud_appid": environ.get("TENCENTCLOUD_APPID", ""),
         "tencentcloud_uin": environ.get("TENCENTCLOUD_UIN", ""),
     }
+    return lambda request_id: dict(base, request_id=request_id)
 
 
 class AttrDict(dict):
@@ -59,20 +60,18 @@ class AttrDict(dict):
         self[name] = value
 
 
-def jdcloud_context(config, request_id, environ):
-    return AttrDict(
-        request_id=request_id,
-        function=AttrDict(
-            invoked_function_id=environ.get("JDCLOUD_FUNCTION_ID", config.name),
-            function_name=config.name,
-            function_version=environ.get("JDCLOUD_FUNCTION_VERSION", "LATEST"),
-            function_handler=config.handler,
-            memory_size=config.memory_mb,
-            timeout=int(config.timeout) if config.timeout == int(config.timeout) else config.timeout,
-        ),
-        logset=environ.get("JDCLOUD_LOGSET", ""),
-        logtopic=environ.get("JDCLOUD_LOGTOPIC", ""),
+def jdcloud_factory(config, environ):
+    function = dict(
+        invoked_function_id=environ.get("JDCLOUD_FUNCTION_ID", config.name),
+        function_name=config.name,
+        function_version=environ.get("JDCLOUD_FUNCTION_VERSION", "LATEST"),
+        function_handler=config.handler,
+        memory_size=config.memory_mb,
+        timeout=whole(config.timeout),
     )
+    logset, logtopic = environ.get("JDCLOUD_LOGSET", ""), environ.get("JDCLOUD_LOGTOPIC", "")
+    return lambda request_id: AttrDict(request_id=request_id, function=AttrDict(function), logset=logset,
+                                       logtopic=logtopic)
 
 
 class Credentials(object):
@@ -86,9 +85,8 @@ class Credentials(object):
     accessKeySecret = property(lambda self: self.access_key_secret)
     securityToken = property(lambda self: self.security_token)
 
-    def __repr__(self):  # never print the secrets
-        return "Credentials(access_key_id=%r, access_key_secret=<hidden>, security_token=<hidden>)" % (
-            self.access_key_id,)
+    def __repr__(self):  # printing the context must never log a secret
+        return "Credentials(access_key_id=<hidden>, access_key_secret=<hidden>, security_token=<hidden>)"
 
 
 class ServiceMeta(object):
@@ -140,20 +138,23 @@ def first(environ, *names):
     return ""
 
 
-def aliyun_context(config, request_id, environ):
+def aliyun_factory(config, environ):
     credentials = Credentials(
         first(environ, "ALIBABA_CLOUD_ACCESS_KEY_ID", "FC_ACCESS_KEY_ID", "accessKeyID"),
         first(environ, "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "FC_ACCESS_KEY_SECRET", "accessKeySecret"),
         first(environ, "ALIBABA_CLOUD_SECURITY_TOKEN", "FC_SECURITY_TOKEN", "securityToken"))
-    timeout = int(config.timeout) if config.timeout == int(config.timeout) else config.timeout
-    init_timeout = config.initializer_timeout
-    function = FunctionMeta(config.name, config.handler, config.memory_mb, timeout, config.initializer,
-                            int(init_timeout) if init_timeout == int(init_timeout) else init_timeout)
+    function = FunctionMeta(config.name, config.handler, config.memory_mb, whole(config.timeout), config.initializer,
+                            whole(config.initializer_timeout))
     service = ServiceMeta(environ.get("FC_SERVICE_NAME", "service"), environ.get("FC_LOG_PROJECT", ""),
                           environ.get("FC_LOG_STORE", ""), environ.get("FC_QUALIFIER", "LATEST"),
                           environ.get("FC_VERSION_ID", ""))
-    return FCContext(environ.get("FC_ACCOUNT_ID", ""), request_id, credentials, function, service,
-                     environ.get("FC_REGION", "cn-hangzhou"))
+    account_id, region = environ.get("FC_ACCOUNT_ID", ""), environ.get("FC_REGION", "cn-hangzhou")
+    return lambda request_id: FCContext(account_id, request_id, credentials, function, service, region)
+
+
+def whole(seconds):
+    """3.0 -> 3: the clouds show whole seconds as integers."""
+    return int(seconds) if seconds == int(seconds) else seconds
 
 
 def apply_overrides(context, overrides):

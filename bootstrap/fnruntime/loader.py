@@ -89,7 +89,8 @@ def load_handler(code_dir, name, wording, label=None):
     """Import the handler's module from `code_dir` (first on sys.path) and return the function.
     `label` names the code's origin in messages (a zip package) when it is not the directory itself."""
     search_dir = os.path.join(code_dir, name.subdir) if name.subdir else code_dir
-    if name.top in sys.modules and module_exists(search_dir, name.top):
+    if name.top in sys.modules and module_exists(search_dir, name.top) and not loaded_from(sys.modules[name.top],
+                                                                                        search_dir):
         raise ShadowedModule(
             "%s: the handler's module %r has the name of the standard-library module %r, which the runtime has "
             "already loaded, so %s.py can never be imported; rename it (and the handler) to something else, "
@@ -104,6 +105,12 @@ def load_handler(code_dir, name, wording, label=None):
         sys.path.insert(0, search_dir)
     module = import_user_module(name, wording)
     return find_function(module, name, wording)
+
+
+def loaded_from(module, directory):
+    """Whether an already imported module came from `directory` (the user's own, e.g. for the initializer)."""
+    path = getattr(module, "__file__", None)
+    return bool(path) and os.path.abspath(path).startswith(os.path.abspath(directory) + os.sep)
 
 
 def import_user_module(name, wording):

@@ -51,7 +51,8 @@ class Provider(object):
                                % (self.name, json_type(event)))
         return event
 
-    def context(self, config, request_id, environ):
+    def context_factory(self, config, environ):
+        """A function request_id -> the handler's `context` (see context.py)."""
         raise NotImplementedError
 
     # -- results ------------------------------------------------------------------------------------
@@ -111,8 +112,8 @@ class Tencent(Provider):
               "InitializerError": 443, "ResultNotSerializable": 407, "PayloadTooLarge": 407, "InvalidEvent": 406,
               "InvalidRequest": 406}
 
-    def context(self, config, request_id, environ):
-        return contexts.tencent_context(config, request_id, environ)
+    def context_factory(self, config, environ):
+        return contexts.tencent_factory(config, environ)
 
     def error_body(self, failure, request_id):
         status = self.STATUS.get(failure.error_type, 443 if failure.error_type in LOAD_ERRORS else 430)
@@ -137,8 +138,8 @@ class JDCloud(Provider):
     WORDING = dict(Provider.WORDING, **{"import": "Import module '%(module)s' error",
                                         "missing": "'%(function)s' not find in module '%(module)s'"})
 
-    def context(self, config, request_id, environ):
-        return contexts.jdcloud_context(config, request_id, environ)
+    def context_factory(self, config, environ):
+        return contexts.jdcloud_factory(config, environ)
 
     def error_body(self, failure, request_id):
         kind = failure.exception_name if failure.error_type == UNHANDLED else failure.error_type
@@ -165,8 +166,8 @@ class Aliyun(Provider):
             body = to_bytes(event) if isinstance(event, (text_type, binary_type)) else to_bytes(json.dumps(event))
         return body  # bytes on 3.x; on 2.7 bytes *is* str
 
-    def context(self, config, request_id, environ):
-        return contexts.aliyun_context(config, request_id, environ)
+    def context_factory(self, config, environ):
+        return contexts.aliyun_factory(config, environ)
 
     def serialise(self, value):
         if isinstance(value, binary_type):

@@ -83,6 +83,7 @@ class Worker(object):
         sys.path.insert(0, self.code_dir)
         for key, value in self.provider.runtime_environment(self.config).items():
             os.environ.setdefault(key, value)
+        self.make_context = self.provider.context_factory(self.config, os.environ)
         try:
             os.chdir(self.code_dir)
         except OSError:
@@ -115,7 +116,7 @@ class Worker(object):
         try:
             name = parse_handler(self.config.initializer, self.provider.wording)
             function = load_handler(self.code_dir, name, self.provider.wording, self.label)
-            function(apply_overrides(self.provider.context(self.config, request_id, os.environ), overrides))
+            function(apply_overrides(self.make_context(request_id), overrides))
         except SystemExit as exc:
             self.exit_failure(exc)
         except FunctionError as exc:
@@ -135,8 +136,7 @@ class Worker(object):
         started = monotonic()
         try:
             event = self.provider.event_from_message(message)
-            context = apply_overrides(self.provider.context(self.config, request_id, os.environ),
-                                      message.get("context"))
+            context = apply_overrides(self.make_context(request_id), message.get("context"))
             value = self.handler(event, context)
             if message.get("invocation_type") == "Event":
                 kind, payload = None, None
