@@ -231,6 +231,10 @@ def function_dir(tmp_path):
     """`function_dir(name)`: a private copy of tests/functions/<name> (tests may write into it)."""
     def copy(name):
         target = tmp_path / ("code-" + name)
+        suffix = 1
+        while target.exists():
+            suffix += 1
+            target = tmp_path / ("code-%s-%d" % (name, suffix))
         shutil.copytree(os.path.join(FUNCTIONS, name), str(target),
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         return target

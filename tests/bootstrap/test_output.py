@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import select
+import subprocess
 
 import pytest
 
@@ -46,28 +47,44 @@ def test_unflushed_c_stdio_output_reaches_the_invocation_log(bootstrap, function
     assert "marker-c-puts-unflushed" in "\n".join(user_output(run, "tencent")), describe(run)
 
 
+RETURNED = {"as_dict": "{'b': 1, 'a': [1, 2.5], 'c': {'z': None, 'y': True}}", "as_list": "[3, 'two', None]"}
+
+
+def expected_dumps(python, function, **options):
+    """json.dumps of what returns_values.<function> returns, computed by the function's interpreter from the same
+    literal (so 2.7's dict order is the one the handler's dict has)."""
+    script = "import json, sys\nsys.stdout.write(json.dumps(%s, **%r))\n" % (RETURNED[function], options)
+    return subprocess.run([python.path, "-c", script], stdout=subprocess.PIPE, check=True).stdout
+
+
 @pytest.mark.parametrize("provider", ["tencent", "jdcloud"])
 @pytest.mark.parametrize("function, value", [("as_dict", DICT), ("as_str", "plain text, not JSON"),
                                              ("as_unicode", u"h\u00e9llo \u4e16\u754c"),
                                              ("as_list", [3, "two", None]), ("as_int", 42), ("as_none", None)])
-def test_json_providers_serialise_with_json_dumps(bootstrap, function_dir, provider, function, value):
+def test_json_providers_serialise_with_json_dumps(bootstrap, function_dir, python, provider, function, value):
     run = invoke(bootstrap, function_dir("returns_values"), "index." + function, {}, provider)
     assert run.status == 0, describe(run)
     assert json.loads(run.stdout.decode("utf-8")) == value
-    assert run.stdout == json.dumps(value).encode("utf-8"), "expected exactly json.dumps(result); " + describe(run)
+    expected = expected_dumps(python, function) if function in RETURNED else json.dumps(value).encode("utf-8")
+    assert run.stdout == expected, "expected exactly json.dumps(result); " + describe(run)
 
 
 @pytest.mark.parametrize("function, expected", [
     ("as_str", b"plain text, not JSON"),
     ("as_unicode", u"h\u00e9llo \u4e16\u754c".encode("utf-8")),
-    ("as_dict", json.dumps(DICT, indent=4, sort_keys=True).encode("utf-8")),
-    ("as_list", json.dumps([3, "two", None], indent=4, sort_keys=True).encode("utf-8")),
+    ("as_dict", None),
+    ("as_list", None),
     ("as_int", b"42"),
     ("as_none", b"null"),
 ])
-def test_aliyun_serialisation(bootstrap, function_dir, function, expected):
+def test_aliyun_serialisation(bootstrap, function_dir, python, function, expected):
+    """str/bytes raw; anything else json.dumps(value, indent=4, sort_keys=True) of the function's interpreter."""
+    if expected is None:
+        expected = expected_dumps(python, function, indent=4, sort_keys=True)
     run = invoke(bootstrap, function_dir("returns_values"), "index." + function, "", "aliyun")
     assert run.status == 0 and run.stdout == expected, describe(run)
+    if function == "as_dict":
+        assert json.loads(run.stdout.decode("utf-8")) == DICT and b'\n    "a": [' in run.stdout, describe(run)
 
 
 def test_aliyun_bytes_returned_raw(bootstrap, function_dir):

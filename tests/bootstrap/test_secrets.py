@@ -12,10 +12,16 @@ SECRETS = {
 }
 
 
+# The key ids name a key and are not secret by themselves (the clouds print them in consoles and audit logs); the
+# keys, secrets and session tokens are.
+SECRET_NAMES = ("TENCENTCLOUD_SECRETKEY", "TENCENTCLOUD_SESSIONTOKEN", "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+                "ALIBABA_CLOUD_SECURITY_TOKEN")
+
+
 def assert_no_secret(run):
     shown = run.stdout.decode("utf-8", "replace") + run.stderr
-    for name, value in SECRETS.items():
-        assert value not in shown, "%s leaked; %s" % (name, describe(run))
+    for name in SECRET_NAMES:
+        assert SECRETS[name] not in shown, "%s leaked; %s" % (name, describe(run))
 
 
 @pytest.mark.parametrize("provider", ("tencent", "jdcloud"))
