@@ -43,7 +43,7 @@ engine-up: ## start a Docker engine if none answers (installs docker.io when mis
 engine-down: ## stop the engine if engine-up started it
 	$(ENGINE) down
 
-build: venv ## build the images (all, or PY=36, PROVIDER=aliyun); needs an engine (make engine-up)
+build: venv ## build the images: all, or PY=36, PROVIDER=aliyun|union (python build.py --help); needs an engine
 	$(PYTHON) build.py $(BUILD_ARGS)
 
 test-fast: venv ## the suites that need no Docker: tests/bootstrap and tests/serve on the host interpreters
@@ -59,8 +59,8 @@ test: system-packages venv engine-up build ## everything: engine up, build the i
 bench: venv ## run the benchmarks (bench/run.py) and print their figures
 	$(PYTHON) bench/run.py
 
-demo: system-packages venv engine-up ## build runtime:py36 (DEMO_PY=..) and run a sample function in it
-	$(MAKE) --no-print-directory build PY=$(DEMO_PY)
+demo: system-packages venv engine-up ## build runtime:py36 only (DEMO_PY=27|37 for another) and run examples/hello in it
+	$(PYTHON) build.py --py $(DEMO_PY) --provider union
 	$(DOCKER) run --rm -v "$(CURDIR)/examples/hello":/var/task:ro runtime:py$(DEMO_PY) \
 		index.main_handler '{"name": "demo"}'
 	@echo
