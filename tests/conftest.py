@@ -187,16 +187,17 @@ def _kill_group(process):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def run_bootstrap(python, args, code_dir=None, env=None, stdin=None, timeout=60, cwd=None, stdout=None):
+def run_bootstrap(python, args, code_dir=None, env=None, stdin=None, timeout=60, cwd=None, stdout=None, prefix=()):
     """Run `<python> bootstrap/bootstrap.py [--code DIR] ARGS` and return RunResult(stdout bytes, stderr text, status).
 
     `python` is an Interpreter or a path; `env` adds to a clean environment; `stdin` is bytes/str to feed, a file
     object or descriptor to hand over, or None (= /dev/null, so nothing ever waits on the terminal). `stdout` may be a
     descriptor (e.g. a pty) instead of the default pipe; then RunResult.stdout is b"". The whole process group is
-    killed on `timeout`, and the test fails with what was written so far.
+    killed on `timeout`, and the test fails with what was written so far. `prefix` is put before the command (a
+    wrapper such as `unshare -m ...`).
     """
     path = getattr(python, "path", python)
-    argv = [path, BOOTSTRAP] + (["--code", str(code_dir)] if code_dir is not None else []) + [str(a) for a in args]
+    argv = list(prefix) + [path, BOOTSTRAP] + (["--code", str(code_dir)] if code_dir is not None else []) + [str(a) for a in args]
     feed = None
     if stdin is None:
         stdin_arg = subprocess.DEVNULL

@@ -4,6 +4,8 @@ package (`--zip` or FUNCTION_ZIP) runs from a private directory after the clouds
 the zip's root, with a message that says so when it does not.
 """
 import os
+import shutil
+import subprocess
 import zipfile
 
 import pytest
@@ -54,6 +56,34 @@ def test_code_dir_defaults_to_current_directory(bootstrap, function_dir):
     code = function_dir("echo")
     result = result_json(invoke(bootstrap, None, "index.where", {}, cwd=str(code)))
     assert os.path.realpath(result["file"]) == os.path.realpath(str(code / "index.py"))
+
+
+# Run in a private mount namespace with a tmpfs over /var, so /var/task and /var/user exist for that process only.
+VAR_SCRIPT = ('mount -t tmpfs none /var && mkdir -p /var/task /var/user && '
+              'for d in $POPULATE; do cp -r "$SOURCE"/. "$d"/; done && exec "$@"')
+
+
+def private_var_available():
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", "mount -t tmpfs none /var"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return probe.returncode == 0
+
+
+@pytest.mark.parametrize("populate, expected", [("/var/task", "/var/task"), ("/var/user", "/var/user"),
+                                                ("/var/task /var/user", "/var/task")])
+def test_provider_native_code_dirs(bootstrap, function_dir, populate, expected):
+    """Without --code or FUNCTION_CODE_DIR: the first non-empty of /var/task, /var/user (then /code,
+    /function/code, which a host test cannot create)."""
+    if not private_var_available():
+        pytest.skip("needs `unshare -m` and mount rights (root) to give the run a private /var")
+    prefix = ["unshare", "-m", "--propagation", "private", "sh", "-c", VAR_SCRIPT, "sh"]
+    run = invoke(bootstrap, None, "index.where", {}, prefix=prefix,
+                 env={"POPULATE": populate, "SOURCE": str(function_dir("echo"))})
+    result = result_json(run)
+    assert result["file"] == expected + "/index.py", result
+    assert result["sys_path"][0].rstrip("/") == expected, result["sys_path"]
 
 
 def make_zip(source, target, prefix=""):

@@ -37,13 +37,19 @@ def run_echo(bootstrap, function_dir, provider, options=(), env=None):
                               options=list(options), env=env))["context"]
 
 
-CASES = []
-for _setting, (_option, _function_var, _scf_var, _fc_var, _value) in sorted(WAYS.items()):
-    for _provider in ("tencent", "aliyun", "jdcloud"):
-        CASES.append((_provider, _setting, "option", [_option, _value], {}))
-        CASES.append((_provider, _setting, _function_var, [], {_function_var: _value}))
-    CASES.append(("tencent", _setting, _scf_var, [], {_scf_var: _value}))
-    CASES.append(("aliyun", _setting, _fc_var, [], {_fc_var: _value}))
+def config_cases():
+    """(provider, setting, way, options, env) for every way of giving every setting to every provider."""
+    cases = []
+    for setting, (option, function_var, scf_var, fc_var, value) in sorted(WAYS.items()):
+        for provider in ("tencent", "aliyun", "jdcloud"):
+            cases.append((provider, setting, "option", [option, value], {}))
+            cases.append((provider, setting, function_var, [], {function_var: value}))
+        cases.append(("tencent", setting, scf_var, [], {scf_var: value}))
+        cases.append(("aliyun", setting, fc_var, [], {fc_var: value}))
+    return cases
+
+
+CASES = config_cases()
 
 
 @pytest.mark.parametrize("provider, setting, way, options, env", CASES,

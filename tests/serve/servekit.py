@@ -27,7 +27,12 @@ def _root_conftest():
     for module in list(sys.modules.values()):
         if os.path.abspath(getattr(module, "__file__", None) or "") == path:
             return module
-    raise RuntimeError("tests/conftest.py is not loaded: run these tests with pytest from the repository")
+    import importlib.util  # another suite's conftest took the name: load a private copy of the helpers
+    spec = importlib.util.spec_from_file_location("_fnruntime_tests_root_conftest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module
+    return module
 
 
 _ROOT = _root_conftest()
