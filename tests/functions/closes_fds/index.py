@@ -16,8 +16,11 @@ def close_all():
         sys.stdout.flush()
     except (IOError, OSError, ValueError):
         pass
-    sys.stdout.close()
-    sys.stderr.close()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.close()
+        except (IOError, OSError):  # Python 2: closing the file object closes its (already closed) descriptor
+            pass
 
 
 def handler(event, context):

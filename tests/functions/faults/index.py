@@ -64,6 +64,7 @@ def running(pid):
 
 
 def good(event):
+    print("good invocation %s" % event.get("nonce"))
     processes = [int(n) for n in os.listdir("/proc") if n.isdigit()]
     answer = {"nonce": event.get("nonce"), "pid": os.getpid(), "processes": len([p for p in processes if running(p)])}
     if event.get("pidfile"):
