@@ -16,7 +16,7 @@ from .compat import to_bytes, to_text
 from .errors import Failure, INVALID_REQUEST
 from .invocation import Invocation, new_request_id
 from .providers import PAYLOAD_LIMIT
-from .serve import Connection, Job, SHUTTING_DOWN
+from .serve import Connection, Job, SERVER_ERROR, SHUTTING_DOWN, STALL_SECONDS
 
 MAX_HEAD_BYTES = 64 * 1024
 MAX_HEADERS = 100
@@ -343,7 +343,15 @@ class HttpErrorJob(Job):
         server.write_stderr(to_bytes("fnruntime: HTTP %d: %s" % (self.error.status, self.error.message)))
         return text_response(self.error.status, self.error.message, not self.close_after, self.error.headers)
 
-    refuse = run
+    def refuse(self, server):
+        return self.run(server)
+
+    def fail(self, server, message):
+        return fault_response(message, not self.close_after)
+
+
+def fault_response(message, keep_alive):
+    return text_response(500, message, keep_alive, [("X-Function-Error-Type", SERVER_ERROR)])
 
 
 class HttpJob(Job):
@@ -367,6 +375,9 @@ class HttpJob(Job):
         server.write_stderr(to_bytes('fnruntime: %s "%s %s %s" %d %d' % (
             request.peer, request.method, request.target, request.version, status, len(body))))
         return render(status, headers, body, request.keep_alive, request.method == "HEAD")
+
+    def fail(self, server, message):
+        return fault_response(message, self.request.keep_alive)
 
     def refuse(self, server):
         return text_response(503, "the server is shutting down (SIGTERM); this request was not run: send it again",
@@ -498,4 +509,4 @@ class HttpConnection(Connection):
 
     def stalled(self):
         return HttpErrorJob(HttpError(408, "the request did not arrive in time: nothing for %d seconds in the middle "
-                                           "of a request" % 60))
+                                           "of a request" % STALL_SECONDS))

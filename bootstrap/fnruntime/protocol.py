@@ -44,9 +44,12 @@ def pack_payload(payload):
 
 
 def dumps(obj):
-    """Compact JSON text, non-ASCII kept as UTF-8."""
+    """Compact JSON bytes, non-ASCII kept as UTF-8 (escaped as \\uXXXX when a string holds a lone surrogate)."""
     text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-    return to_bytes(text) if isinstance(text, text_type) else text
+    try:
+        return to_bytes(text) if isinstance(text, text_type) else text
+    except UnicodeEncodeError:
+        return to_bytes(json.dumps(obj, separators=(",", ":")))
 
 
 def read_exact(recv, size):

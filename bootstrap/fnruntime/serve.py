@@ -31,11 +31,16 @@ READ_BYTES = 256 * 1024
 STALL_SECONDS = 60.0
 #: On shutdown, how long responses still being sent may take.
 FLUSH_SECONDS = 5.0
+#: After answering and closing a connection whose client may still be sending: how long and how much to drop.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 64 * 1024 * 1024
 #: Stops reading from a connection that has this many requests queued (a client that pipelines without reading).
 MAX_QUEUED_PER_CONNECTION = 16
 MAX_BUFFERED_OUTPUT = 8 * 1024 * 1024
 #: Error type of a queued request answered without running because the server is stopping.
 SHUTTING_DOWN = "ShuttingDown"
+#: Error type of a request the runtime itself failed to serve (a bug: the traceback is on the server's stderr).
+SERVER_ERROR = "RuntimeFault"
 
 Address = collections.namedtuple("Address", "kind host port path text")
 USAGE = ("--serve takes stdio, unix:PATH, tcp:HOST:PORT or http:HOST:PORT (e.g. tcp:127.0.0.1:9000, "
@@ -155,6 +160,10 @@ class Job(object):
     def refuse(self, server):
         raise NotImplementedError
 
+    def fail(self, server, message):
+        """The answer when the runtime itself failed while running this job."""
+        raise NotImplementedError
+
 
 class FrameJob(Job):
     def __init__(self, request):
@@ -172,6 +181,9 @@ class FrameJob(Job):
         message = "the server is shutting down (SIGTERM); this request was not run: send it again"
         return pack_payload(server.error_outcome(SHUTTING_DOWN, message).frame_payload(self.request["id"]))
 
+    def fail(self, server, message):
+        return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(self.request["id"]))
+
 
 class FrameErrorJob(Job):
     """An InvalidRequest answer for a frame that could not be used."""
@@ -184,7 +196,11 @@ class FrameErrorJob(Job):
     def run(self, server):
         return pack_payload(server.error_outcome(INVALID_REQUEST, self.message).frame_payload(self.frame_id))
 
-    refuse = run
+    def refuse(self, server):
+        return self.run(server)
+
+    def fail(self, server, message):
+        return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(self.frame_id))
 
 
 # -- connections --------------------------------------------------------------------------------------------------------
@@ -210,6 +226,9 @@ class Connection(object):
         self.closed = False
         self.exit_status = 0
         self.last_progress = monotonic()
+        self.lingering = False
+        self.linger_until = None
+        self.linger_budget = 0
 
     # protocol hooks
     def parse(self, data):
@@ -292,13 +311,41 @@ class Connection(object):
     # life cycle
     def settle(self):
         """Close when nothing more can happen; otherwise tell the poller what to wait for."""
-        if self.closed:
+        if self.closed or self.lingering:
             return
         done = self.queued == 0 and not self.output
         if done and (self.closing or self.read_closed):
-            self.close()
+            if self.read_closed or self.sock is None or self.server.stopping:
+                self.close()
+            else:
+                self.linger()
             return
         self.server.watch(self)
+
+    def linger(self):
+        """Close gracefully while the client may still be sending (after an error answer): stop writing, read and
+        drop what comes for a moment, then close. Closing with unread input would reset the connection and could
+        destroy the answer before the client reads it."""
+        self.lingering = True
+        self.linger_until = monotonic() + LINGER_SECONDS
+        self.linger_budget = LINGER_BYTES
+        try:
+            self.sock.shutdown(socket.SHUT_WR)
+        except (socket.error, OSError):
+            self.close()
+            return
+        self.server.set_mask(self.in_fd, select.POLLIN, self.on_linger)
+
+    def on_linger(self, events):
+        try:
+            data = self.sock.recv(READ_BYTES)
+        except (socket.error, IOError, OSError) as exc:
+            if getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+                return
+            data = b""
+        self.linger_budget -= len(data)
+        if not data or self.linger_budget <= 0:
+            self.close()
 
     def abort(self):
         """The client is gone: forget its queued requests (no one to answer)."""
@@ -439,7 +486,7 @@ class Server(object):
 
     def evict_idle(self):
         """At the connection limit: close the longest-idle connection with nothing queued or partial."""
-        idle = [c for c in self.connections if not c.queued and not c.output and not c.partial()]
+        idle = [c for c in self.connections if c.lingering or (not c.queued and not c.output and not c.partial())]
         if not idle:
             return False
         min(idle, key=lambda c: c.last_progress).close()
@@ -500,7 +547,15 @@ class Server(object):
         conn.queued -= 1
         if conn.closed:
             return
-        conn.send(job.run(self))
+        try:
+            data = job.run(self)
+        except Exception:  # a fault of the runtime itself: answer it, start a fresh worker, keep serving
+            import traceback
+            self.write_stderr(to_bytes("fnruntime: internal error while serving a request:\n" + traceback.format_exc()))
+            self.supervisor.kill()
+            data = job.fail(self, "internal error of the runtime while serving this request (see the server's "
+                                  "standard error); the worker was replaced")
+        conn.send(data)
         if job.close_after:
             conn.closing = True
         conn.settle()
@@ -534,6 +589,8 @@ class Server(object):
         """Answer requests stalled midway, close idle connections, listen again after a pause."""
         now = monotonic()
         for conn in list(self.connections):
+            if conn.lingering and now > conn.linger_until:
+                conn.close()
             if conn.closed or conn.closing or conn.read_closed:
                 continue
             if conn.partial() and now - conn.last_progress > STALL_SECONDS:
@@ -544,9 +601,30 @@ class Server(object):
                 conn.close()
         self.resume_listening()
 
+    def drain(self):
+        """Take in what clients have already sent (connections waiting to be accepted included), so that every
+        complete request is answered, if only with ShuttingDown."""
+        self.stopping = False
+        for sock, factory, _ in self.listeners:
+            self.accept(sock, factory)
+        self.stopping = True
+        for conn in list(self.connections):
+            for _ in range(64):
+                if conn.closed or not conn.wants_read():
+                    break
+                probe = select.poll()
+                probe.register(conn.in_fd, select.POLLIN)
+                try:
+                    if not probe.poll(0):
+                        break
+                except (select.error, IOError, OSError):
+                    break
+                conn.on_readable()
+
     def shutdown(self):
         """Stop listening, answer what is queued without running it, send what is pending, close everything."""
         self.stopping = True
+        self.drain()
         for sock, _, path in self.listeners:
             self.set_mask(sock.fileno(), 0, None)
             sock.close()

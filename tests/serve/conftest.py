@@ -9,9 +9,9 @@ import servekit
 def serve(python, tmp_path):
     started = []
 
-    def start(mode, function="serve_mix", args=(), env=None, handler=None, code_dir=None):
+    def start(mode, function="serve_mix", args=(), env=None, handler=None, code_dir=None, address=None):
         served = servekit.start(python, mode, code_dir or servekit.function_dir(function), tmp_path, args, env,
-                                handler)
+                                handler, address)
         started.append(served)
         return served
     yield start

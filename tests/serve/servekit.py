@@ -120,10 +120,12 @@ def kill(process):
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def start(python, mode, code_dir, workdir, args=(), env=None, handler=None):
+def start(python, mode, code_dir, workdir, args=(), env=None, handler=None, address=None):
     """Start `bootstrap.py --code DIR --serve ADDRESS [ARGS] [HANDLER]` and wait until it serves."""
     socket_dir = None
-    if mode == "stdio":
+    if address is not None:
+        pass
+    elif mode == "stdio":
         address = "stdio"
     elif mode == "unix":
         socket_dir = tempfile.mkdtemp(prefix="fnr-")  # short: unix socket paths are limited to 107 bytes
@@ -203,3 +205,49 @@ def error_message(response):
     """The message inside a provider-shaped error body."""
     error = response["error"]
     return error.get("errorMessage") or error.get("error_message") or ""
+
+
+# -- raw HTTP (for what http.client would never send) -----------------------------------------------------------------
+
+class RawResponse(object):
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # list of (lower-case name, value)
+        self.body = body
+
+    def header(self, name):
+        values = [v for k, v in self.headers if k == name.lower()]
+        return values[0] if values else None
+
+    def __repr__(self):
+        return "<HTTP %d %s %r %r>" % (self.status, self.reason, self.headers, self.body[:300])
+
+
+class HttpReader(object):
+    """Reads HTTP/1.1 responses, one after another, from a socket (responses carry Content-Length)."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buffer = b""
+
+    def fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise EOFError("the server closed the connection; unread: %r" % self.buffer[:200])
+        self.buffer += chunk
+
+    def response(self, head_only=False):
+        while b"\r\n\r\n" not in self.buffer:
+            self.fill()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        version, status, reason = (lines[0].split(" ", 2) + [""])[:3]
+        assert version == "HTTP/1.1", lines[0]
+        headers = [(name.strip().lower(), value.strip()) for name, _, value in (l.partition(":") for l in lines[1:])]
+        lengths = [v for k, v in headers if k == "content-length"]
+        length = 0 if head_only or not lengths else int(lengths[0])
+        while len(self.buffer) < length:
+            self.fill()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return RawResponse(int(status), reason, headers, body)
