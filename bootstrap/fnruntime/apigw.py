@@ -129,7 +129,7 @@ def translate_reply(provider, outcome):
         return parse_reply(provider, reply_value(outcome))
     except ReplyError as exc:
         status, body = INVALID_REPLY[provider]
-        return Reply(status, [("Content-Type", "application/json")], to_bytes(json.dumps(body)), str(exc))
+        return Reply(status, [("Content-Type", "application/json")], to_bytes(json.dumps(body)), exc.args[0])
 
 
 def reply_value(outcome):

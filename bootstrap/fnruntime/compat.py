@@ -86,3 +86,14 @@ def unquote(text):
         return to_text(unquote_bytes(to_bytes(text)))
     from urllib.parse import unquote as unquote_text
     return unquote_text(text, errors="replace")
+
+
+def decode_utf8(data):
+    """Strict UTF-8 on every version (2.7's codec accepts encoded surrogates, which are not UTF-8)."""
+    text = data.decode("utf-8")
+    if PY2 and b"\xed" in data:
+        import re
+        match = re.search(b"\xed[\xa0-\xbf]", data)
+        if match:
+            raise UnicodeDecodeError("utf-8", data, match.start(), match.end() + 1, "encoded surrogate")
+    return text

@@ -80,6 +80,11 @@ class HttpRequest(object):
         return [value for key, value in self.headers if key == name]
 
 
+def quoted(value):
+    """Bytes or text from a request, quoted and escaped for a message (same on every Python version)."""
+    return json.dumps(to_text(value))
+
+
 def header_text(value):
     try:
         return value.decode("utf-8")
@@ -179,16 +184,16 @@ class HttpParser(object):
         request_line = lines[0]
         parts = request_line.split(b" ")
         if len(parts) != 3 or not TOKEN.match(parts[0]) or not TARGET.match(parts[1]):
-            raise HttpError(400, "malformed request line %r: expected METHOD TARGET HTTP/1.1" % to_text(
+            raise HttpError(400, "malformed request line %s: expected METHOD TARGET HTTP/1.1" % quoted(
                 request_line[:200]))
         method, target, version = parts
         if version not in (b"HTTP/1.1", b"HTTP/1.0"):
             if re.match(br"^HTTP/\d(\.\d)?$", version):
                 raise HttpError(505, "HTTP version %s is not supported: use HTTP/1.1 or HTTP/1.0" % to_text(version))
-            raise HttpError(400, "malformed request line: %r is not an HTTP version" % to_text(version[:40]))
+            raise HttpError(400, "malformed request line: %s is not an HTTP version" % quoted(version[:40]))
         if not (target.startswith(b"/") or target.startswith((b"http://", b"https://")) or
                 (target == b"*" and method == b"OPTIONS")):
-            raise HttpError(400, "malformed request target %r: expected a path such as /invoke" % to_text(target[:200]))
+            raise HttpError(400, "malformed request target %s: expected a path such as /invoke" % quoted(target[:200]))
         headers = self.parse_headers(lines[1:])
         request = HttpRequest(to_text(method), to_text(target), to_text(version), headers, peer=self.peer)
         self.request = request
@@ -206,7 +211,7 @@ class HttpParser(object):
                 raise HttpError(400, "malformed header: line folding (a line starting with whitespace) is not allowed")
             name, sep, value = line.partition(b":")
             if not sep or not TOKEN.match(name):
-                raise HttpError(400, "malformed header line %r: expected Name: value" % to_text(line[:200]))
+                raise HttpError(400, "malformed header line %s: expected Name: value" % quoted(line[:200]))
             value = value.strip(b" \t")
             if CONTROL.search(value):
                 raise HttpError(400, "malformed header %s: its value holds control characters" % to_text(name))
@@ -234,7 +239,7 @@ class HttpParser(object):
         if lengths:
             values = set(v.strip() for value in lengths for v in value.split(","))
             if len(values) != 1 or not list(values)[0].isdigit():
-                raise HttpError(400, "malformed Content-Length %r: expected one number of bytes" % ", ".join(lengths))
+                raise HttpError(400, "malformed Content-Length %s: expected one number of bytes" % quoted(", ".join(lengths)))
             length = int(values.pop())
             if length > self.max_body:
                 raise self.too_large(length)
@@ -258,7 +263,7 @@ class HttpParser(object):
         line, self.buffer = self.buffer[:end].rstrip(b"\r"), self.buffer[end + 1:]
         size_text = line.split(b";", 1)[0].strip()
         if not size_text or not re.match(br"^[0-9A-Fa-f]{1,16}$", size_text):
-            raise HttpError(400, "malformed chunked body: bad chunk size %r" % to_text(size_text[:40]))
+            raise HttpError(400, "malformed chunked body: bad chunk size %s" % quoted(size_text[:40]))
         size = int(size_text, 16)
         if size == 0:
             self.state = "trailers"
@@ -393,8 +398,8 @@ def invocation_type(server, request):
         value = request.header(name)
         if value is not None:
             if value.lower() not in values:
-                raise HttpError(400, "%s must be one of %s, got %r" % (name, ", ".join(sorted(set(
-                    values.values() if name == "x-invocation-type" else ("Sync", "Async")))), value), close=False)
+                raise HttpError(400, "%s must be one of %s, got %s" % (name, ", ".join(sorted(set(
+                    values.values() if name == "x-invocation-type" else ("Sync", "Async")))), quoted(value)), close=False)
             return values[value.lower()]
     return server.config.invocation_type
 
@@ -506,6 +511,11 @@ class HttpConnection(Connection):
 
     def partial(self):
         return self.parser.partial
+
+    def broken(self):
+        self.parser.broken = True
+        return HttpErrorJob(HttpError(500, "internal error of the runtime while reading this request (see the "
+                                           "server's standard error)"))
 
     def stalled(self):
         return HttpErrorJob(HttpError(408, "the request did not arrive in time: nothing for %d seconds in the middle "

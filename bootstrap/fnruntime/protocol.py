@@ -16,7 +16,7 @@ import os
 import re
 import struct
 
-from .compat import integer_types, string_types, text_type, to_bytes
+from .compat import decode_utf8, integer_types, string_types, text_type, to_bytes
 
 HEADER = struct.Struct(">I")
 #: The clouds take 6 MB synchronous payloads; a 6 MiB event sent as `event_b64` is 8 MiB of base64.
@@ -30,6 +30,7 @@ class FrameError(Exception):
 
     def __init__(self, message, fatal=False):
         super(FrameError, self).__init__(message)
+        self.text = message  # the message as text on every version (str() of a unicode message fails on 2.7)
         self.fatal = fatal
 
 
@@ -87,7 +88,7 @@ def read_payload(recv, max_bytes=MAX_FRAME_BYTES):
 def decode(payload):
     """The JSON object inside a payload; FrameError (not fatal) when it is not UTF-8 JSON of an object."""
     try:
-        text = payload.decode("utf-8")
+        text = decode_utf8(payload)
     except UnicodeDecodeError as exc:
         raise FrameError("frame payload is not valid UTF-8: %s" % exc)
     try:
@@ -197,9 +198,9 @@ class FrameParser(object):
             return
         if header in HTTP_METHOD_PREFIXES:
             self.broken = True
-            items.append(FrameError("this looks like an HTTP request (%r...), but this address speaks the framed "
+            items.append(FrameError("this looks like an HTTP request (\"%s...\"), but this address speaks the framed "
                                     "protocol (4-byte big-endian length, then UTF-8 JSON); serve HTTP with "
-                                    "--serve http:HOST:PORT" % header, fatal=True))
+                                    "--serve http:HOST:PORT" % header.decode("latin-1"), fatal=True))
         elif length > self.discard_limit:
             self.broken = True
             items.append(FrameError("frame length %d is over the limit of %d bytes (6 MB payload limit) and too "

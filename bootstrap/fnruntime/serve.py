@@ -202,6 +202,9 @@ class FrameErrorJob(Job):
     def fail(self, server, message):
         return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(self.frame_id))
 
+    def fail_run(self, server):
+        return self.fail(server, self.message)
+
 
 # -- connections --------------------------------------------------------------------------------------------------------
 
@@ -258,12 +261,22 @@ class Connection(object):
             self.abort()
             return
         self.last_progress = monotonic()
-        if not data:
-            self.read_closed = True
-            self.enqueue(self.at_eof())
-        else:
-            self.enqueue(self.parse(data))
+        try:
+            if not data:
+                self.read_closed = True
+                self.enqueue(self.at_eof())
+            else:
+                self.enqueue(self.parse(data))
+        except Exception:  # a fault of the runtime's own parser: answer, end this connection, keep serving others
+            import traceback
+            self.server.write_stderr(to_bytes("fnruntime: internal error while reading a request:\n"
+                                              + traceback.format_exc()))
+            self.enqueue([self.broken()])
         self.settle()
+
+    def broken(self):
+        """The job answering input the runtime failed to parse (its own fault); the connection then closes."""
+        raise NotImplementedError
 
     def enqueue(self, jobs):
         for job in jobs:
@@ -375,25 +388,33 @@ class FramedConnection(Connection):
         if isinstance(item, FrameError):
             if item.fatal:
                 self.exit_status = 1
-            return FrameErrorJob(str(item), close_after=item.fatal)
+            return FrameErrorJob(item.text, close_after=item.fatal)
         obj = None
         try:
             obj = decode(item)
             return FrameJob(validate_request(obj))
         except RequestError as exc:
-            return FrameErrorJob(str(exc), exc.frame_id)
+            return FrameErrorJob(exc.text, exc.frame_id)
         except FrameError as exc:
-            return FrameErrorJob(str(exc), frame_id_of(obj))
+            return FrameErrorJob(exc.text, frame_id_of(obj))
 
     def at_eof(self):
         error = self.parser.end_of_stream()
         if error is None:
             return []
         self.exit_status = 1
-        return [FrameErrorJob(str(error), close_after=True)]
+        return [FrameErrorJob(error.text, close_after=True)]
 
     def partial(self):
         return self.parser.partial
+
+    def broken(self):
+        self.exit_status = 1
+        self.parser.broken = True
+        job = FrameErrorJob("internal error of the runtime while reading this frame (see the server's standard "
+                            "error); closing the connection", close_after=True)
+        job.run = job.fail_run
+        return job
 
     def stalled(self):
         self.exit_status = 1
