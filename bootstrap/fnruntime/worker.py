@@ -70,6 +70,7 @@ class Worker(object):
         self.recv = fd_reader(REQUEST_FD)
         self.handler = None
         self.flush_c = None
+        self.pid = os.getpid()
 
     def send(self, message):
         logs.flush_standard_streams(self.flush_c)
@@ -117,12 +118,15 @@ class Worker(object):
             name = parse_handler(self.config.initializer, self.provider.wording)
             function = load_handler(self.code_dir, name, self.provider.wording, self.label)
             function(apply_overrides(self.make_context(request_id), overrides))
+            self.leave_if_forked(0)
         except SystemExit as exc:
+            self.leave_if_forked(exit_status(exc.code))
             self.exit_failure(exc)
         except FunctionError as exc:
             self.fail("initializer_failed", exc, InitializerError.error_type, "Module initialization error: ")
             return False
         except BaseException as exc:
+            self.leave_if_forked(1, Failure.from_exception(exc, sys.exc_info()[2]))
             error = InitializerError("the initializer %s raised %s: %s" % (
                 self.config.initializer, type(exc).__name__, safe_str(exc)), exc, sys.exc_info()[2])
             self.fail("initializer_failed", error, prefix="Module initialization error: ")
@@ -138,6 +142,7 @@ class Worker(object):
             event = self.provider.event_from_message(message)
             context = apply_overrides(self.make_context(request_id), message.get("context"))
             value = self.handler(event, context)
+            self.leave_if_forked(0)
             if message.get("invocation_type") == "Event":
                 kind, payload = None, None
             else:
@@ -146,9 +151,11 @@ class Worker(object):
                     raise PayloadTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response "
                                           "limit" % (len(payload), PAYLOAD_LIMIT))
         except SystemExit as exc:
+            self.leave_if_forked(exit_status(exc.code))
             self.exit_failure(exc)
         except BaseException as exc:
             failure = Failure.from_exception(exc, sys.exc_info()[2])
+            self.leave_if_forked(1, failure)
             self.write_traceback(failure)
             self.send({"phase": "result", "ok": False, "failure": failure.to_dict(),
                        "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()})
@@ -162,10 +169,21 @@ class Worker(object):
             reply["result"] = to_text(payload)
         self.send(reply)
 
+    def leave_if_forked(self, status, failure=None):
+        """A copy of the worker forked by user code (os.fork without exec) that came back into the runtime by
+        returning, raising or sys.exit: it must neither answer nor serve (only the worker answers its invocation), so
+        it ends here as a forked script would, its traceback in the log."""
+        if os.getpid() == self.pid:
+            return
+        if failure is not None:
+            self.write_traceback(failure)
+        logs.flush_standard_streams(self.flush_c)
+        os._exit(status)
+
     def exit_failure(self, exc):
         """sys.exit in user code: report it, then really exit (the supervisor replaces this worker)."""
         code = exc.code
-        status = code if isinstance(code, int) else (0 if code is None else 1)
+        status = exit_status(code)
         failure = Failure(PROCESS_EXITED, "Process exited unexpectedly before completing request "
                                           "(sys.exit(%r): exit status %d)" % (code, status), "SystemExit",
                           traceback_text="")
@@ -184,6 +202,13 @@ class Worker(object):
                     return
                 continue
             self.invoke(message)
+
+
+def exit_status(code):
+    """The process exit status of sys.exit(code)."""
+    if code is None:
+        return 0
+    return code & 0xFF if isinstance(code, int) and not isinstance(code, bool) else 1
 
 
 def max_rss_kb():
