@@ -283,7 +283,22 @@ def connect_for(options):
     return Client.connect(options.address, options.timeout)
 
 
+KINDS = ("unix", "tcp", "http", "stdio", "docker")
+
+
+def check_address(address):
+    kind = address.partition(":")[0]
+    if kind not in KINDS:
+        raise UsageProblem("bad address %r: expected %s" % (address, ADDRESS_HELP))
+    if kind in ("unix", "tcp", "http"):
+        try:
+            parse_address(address)
+        except ClientError as exc:
+            raise UsageProblem(str(exc))
+
+
 def run_invoke(options):
+    check_address(options.address)
     data = read_event(options)
     if options.raw:
         event, body = None, data
@@ -330,7 +345,12 @@ def run_http(options, data):
 
 def main(argv=None):
     parser = build_parser()
-    options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    options, extra = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    # argparse fills optional positionals before it sees later options (`invoke ADDRESS --raw EVENT`): take EVENT back.
+    if extra and getattr(options, "event", "") is None and len(extra) == 1 and not extra[0].startswith("-"):
+        options.event, extra = extra[0], []
+    if extra:
+        parser.error("unrecognized arguments: %s" % " ".join(extra))
     if options.command != "invoke":
         parser.print_usage(sys.stderr)
         sys.stderr.write("fnruntime.client: error: give a command: invoke\n")
