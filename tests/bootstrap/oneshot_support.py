@@ -77,7 +77,7 @@ def result_json(run):
 
 def error_body(run, provider):
     """The error body a failed run prints, after checking exit status 1 and the fields that carry the message and
-    type (the exact key set is proven on its own by test_errors.test_error_body_shape)."""
+    type (the exact key set is proven on its own by test_bootstrap_errors.test_error_body_shape)."""
     assert run.status == 1, "a function error exits 1; " + describe(run)
     try:
         body = json.loads(run.stdout.decode("utf-8"))

@@ -1,5 +1,5 @@
 """Contract section 1: the seeds' own code samples run unmodified (seed 001/002's print and logging examples,
-seed 003's json.loads(event) handler). Seed 004's WSGI samples are in test_wsgi.py."""
+seed 003's json.loads(event) handler). Seed 004's WSGI samples are in test_bootstrap_wsgi.py."""
 import json
 
 from oneshot_support import describe, invoke, user_output
