@@ -139,7 +139,7 @@ def spec_from_entry(entry, provider, py, raw, path):
     if isinstance(raw, str):
         raw = {"table": raw} if listed else {"use": raw}
     unknown = set(raw) - {"table", "use", "reason", "source", "rename", "copy", "import-error", "module-version",
-                          "missing"}
+                          "missing", "import"}
     if unknown:
         raise BuildError("%s: %s py%s: unknown keys %s" % (path, entry["name"], py, sorted(unknown)))
     table = raw.get("table")
@@ -152,10 +152,10 @@ def spec_from_entry(entry, provider, py, raw, path):
     return Spec(
         name=entry["name"], provider=provider, py=py, layer=entry.get("layer", "libs"), listed=listed,
         table=table, version=version, reason=raw.get("reason", entry.get("reason", "")),
-        imports=tuple(entry.get("import", ())), source=raw.get("source"),
+        imports=tuple(raw.get("import", entry.get("import", ()))), source=raw.get("source"),
         rename=tuple(tuple(pair) for pair in raw.get("rename", ())),
         copy=tuple(tuple(pair) for pair in raw.get("copy", ())),
-        import_error=raw.get("import-error"), module_version=raw.get("module-version"),
+        import_error=raw.get("import-error"), module_version=raw.get("module-version", entry.get("module-version")),
         missing=raw.get("missing"), apt=tuple(entry.get("apt", ())), build_apt=tuple(entry.get("build-apt", ())))
 
 

@@ -57,7 +57,7 @@ def index_options():
 
 def pip(args):
     """Run pip of this interpreter; stop the step if it fails."""
-    command = [sys.executable, "-m", "pip"] + args
+    command = [sys.executable, "-m", "pip", args[0], "--no-cache-dir"] + args[1:]
     print("+ " + " ".join(command))
     sys.stdout.flush()
     if subprocess.call(command) != 0:
