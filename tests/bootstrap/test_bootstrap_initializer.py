@@ -2,6 +2,9 @@
 once per cold start before the handler, framed by `FC Initialize Start/End RequestId:`; its failure is an
 InitializerError (tencent statusCode 443) and the handler does not run.
 """
+import json
+import time
+
 import pytest
 
 from oneshot_support import (PROVIDERS, assert_function_error, describe, error_message, frame_lines, invoke,
@@ -51,3 +54,24 @@ def test_no_initializer_by_default(bootstrap, function_dir, tmp_path):
                  env={"INIT_LOG": str(tmp_path / "log")})
     assert result_json(run)["init_calls"] == 0
     assert not frame_lines(run.stderr, "aliyun")["init_start"], describe(run)
+
+
+@pytest.mark.parametrize("how", ["option", "FUNCTION_INITIALIZATION_TIMEOUT", "FC_INITIALIZATION_TIMEOUT"])
+def test_initializer_has_its_own_timeout(bootstrap, function_dir, tmp_path, how):
+    """The initializer timeout (1 s here) applies to the initializer, not the function's timeout (20 s)."""
+    options = ["--initializer", "index.initialize_sleeps", "--timeout", "20"]
+    env = {"INIT_LOG": str(tmp_path / "log")}
+    if how == "option":
+        options += ["--initializer-timeout", "1"]
+    else:
+        env[how] = "1"
+    started = time.time()
+    run = invoke(bootstrap, function_dir("initializer"), "index.handler", "", "aliyun", options=options, env=env,
+                 timeout=60)
+    elapsed = time.time() - started
+    assert run.status == 1, describe(run)
+    assert elapsed < 10, "the 1 s initializer timeout took %.1f s" % elapsed
+    body = json.loads(run.stdout.decode("utf-8"))
+    assert body["errorType"] in ("InitializerError", "FunctionTimeout"), body
+    assert "initiali" in body["errorMessage"].lower() and "1 second" in body["errorMessage"], body
+    assert "initializer sleeping" in run.stderr, describe(run)

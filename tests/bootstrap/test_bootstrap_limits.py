@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+import json
+
 from oneshot_support import PROVIDERS, assert_function_error, describe, error_message, invoke, one_frame
 
 TIMEOUT_MESSAGE = {
@@ -31,6 +33,18 @@ def alive(pid):
         return False
 
 
+def assert_error_framed(run, provider, body):
+    """A failed invocation's frame says so: tencent/jdcloud an ERROR line with the body; aliyun the End line's
+    `, Error: Unhandled function error`. Returns the frame's reported duration (ms)."""
+    _, frames, _ = one_frame(run, provider)
+    if provider == "aliyun":
+        assert frames["end"][0][1].group("error"), "FC Invoke End must carry the error; " + describe(run)
+    else:
+        assert len(frames["error"]) == 1, "one ERROR line expected; " + describe(run)
+        assert json.loads(frames["error"][0][1].group("body")) == body, describe(run)
+    return float(frames["report"][0][1].group("duration"))
+
+
 def wait_gone(pids, seconds=5.0):
     deadline = time.time() + seconds
     while time.time() < deadline and any(alive(p) for p in pids):
@@ -52,7 +66,8 @@ def test_timeout_stops_the_handler_and_its_children(bootstrap, function_dir, tmp
     pids = [int(p) for p in pidfile.read_text().split()]
     assert not wait_gone(pids), "the worker or its child outlived the timeout: %s" % pids
     assert "sleeping" in run.stderr, "output before the timeout stays in the log; " + describe(run)
-    one_frame(run, provider)
+    duration = assert_error_framed(run, provider, body)
+    assert 1000 <= duration < 10000, "the reported duration covers the time until the timeout: %s ms" % duration
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)
@@ -87,6 +102,7 @@ def test_memory_limit(bootstrap, function_dir, provider):
     assert "allocated 2048 MB and still alive" not in run.stderr, "the limit was not enforced; " + describe(run)
     body = assert_function_error(run, provider, "OutOfMemory")
     assert re.match(MEMORY_MESSAGE[provider], error_message(body)), error_message(body)
+    assert_error_framed(run, provider, body)
 
 
 def test_memory_under_the_limit_is_fine(bootstrap, function_dir):
@@ -113,7 +129,7 @@ def test_crash_is_a_function_error(bootstrap, function_dir, provider, scenario, 
     message = error_message(body)
     assert message.startswith("Process exited unexpectedly before completing request"), message
     assert re.search(detail, message), message
-    one_frame(run, provider)
+    assert_error_framed(run, provider, body)
 
 
 def test_crash_output_before_dying_is_in_the_log(bootstrap, function_dir):

@@ -81,3 +81,9 @@ def test_help_exits_0(bootstrap):
     for option in ("--provider", "--timeout", "--memory", "--initializer", "--name", "--zip", "--event-file",
                    "--invocation-type", "--code"):
         assert option in text, "--help does not mention %s" % option
+
+
+def test_invocation_type_from_environment(bootstrap, function_dir):
+    """FUNCTION_INVOCATION_TYPE is the option's environment twin (options and FUNCTION_* are equivalent)."""
+    run = invoke(bootstrap, function_dir("counter"), "index.handler", {}, env={"FUNCTION_INVOCATION_TYPE": "Event"})
+    assert run.status == 0 and run.stdout == b"", describe(run)

@@ -4,23 +4,12 @@ An image is usable only if it exists and its runtime.input-hash label equals the
 current source; otherwise the test fails with the command that rebuilds it (`make build`).
 """
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+from imagekit import PROBE, image_name, run_in
 
-import build  # noqa: E402
-
-PROBE = (Path(__file__).resolve().parent / "probe.py").read_text()
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow_build: builds images (minutes)")
+import build  # noqa: E402 (imagekit puts the repository on sys.path)
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +33,6 @@ def docker_client():
         return build.connect()
     except build.BuildError as error:
         pytest.fail(str(error))
-
-
-def image_name(catalogue, tag):
-    return "%s:%s" % (catalogue.repository, tag)
 
 
 def stale_message(name, why):
@@ -74,19 +59,6 @@ def current_image(docker_client, catalogue, current_hashes):
     return get
 
 
-def run_in(name, args, entrypoint="python", user=None, check=True, extra=()):
-    """docker run --rm with Debian's client; returns CompletedProcess (text)."""
-    command = ["/usr/bin/docker", "run", "--rm", "--network", "none", "--entrypoint", entrypoint]
-    if user:
-        command += ["--user", user]
-    command += list(extra) + [name] + list(args)
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(command[:8]), proc.returncode,
-                                                         proc.stdout[-3000:], proc.stderr[-3000:]))
-    return proc
-
-
 @pytest.fixture(scope="session")
 def probe(current_image, catalogue, plans):
     """probe(tag) -> {"imports": {...}, "dists": {...}} for every import and distribution the tag's tables name."""
@@ -104,14 +76,3 @@ def probe(current_image, catalogue, plans):
             results[tag] = json.loads(lines[-1][len("PROBE-RESULT "):])
         return results[tag]
     return get
-
-
-def all_tags():
-    return [p.tag for p in build.plan(build.load_catalogue())]
-
-
-def build_cli(*args, timeout=3600):
-    """Run build.py as the Makefile does; returns CompletedProcess (text, stdout+stderr merged)."""
-    return subprocess.run([sys.executable, str(ROOT / "build.py")] + list(args), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=timeout, cwd=str(ROOT),
-                          env=dict(os.environ, PYTHONUNBUFFERED="1"))

@@ -10,8 +10,11 @@ import re
 import pytest
 from packaging.version import Version
 
-import build
-from conftest import image_name, run_in
+from imagekit import image_name, run_in
+
+import build  # noqa: E402 (imagekit puts the repository on sys.path)
+
+pytestmark = pytest.mark.docker
 
 CATALOGUE = build.load_catalogue()
 CASES = [(p.tag, s) for p in build.plan(CATALOGUE) for s in p.specs]

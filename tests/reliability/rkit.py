@@ -130,16 +130,21 @@ class Reply(object):
         headers = dict((k.lower(), v) for k, v in headers)
         error_type = headers.get("x-function-error-type")
         request_id = headers.get("x-request-id") or headers.get("x-fc-request-id") or headers.get("x-scf-request-id")
+        log = ""
+        if headers.get("x-log-result"):
+            import base64
+            log = base64.b64decode(headers["x-log-result"]).decode("utf-8", "replace")
         try:
             decoded = json.loads(body.decode("utf-8")) if body else None
         except ValueError:
             decoded = body.decode("utf-8", "replace")
+        init = headers.get("x-function-init-duration-ms")
         if status == 200 and not error_type:
-            return cls(True, result=decoded, raw=body, request_id=request_id)
+            return cls(True, result=decoded, raw=body, request_id=request_id, log=log, init=init)
         assert error_type, "HTTP %d without X-Function-Error-Type: %r" % (status, body[:500])
         assert status >= 400, "a function error (%s) answered with HTTP %d" % (error_type, status)
         assert isinstance(decoded, dict), "HTTP error body is not a JSON object: %r" % body[:500]
-        return cls(False, body=decoded, error_type=error_type, raw=body, request_id=request_id)
+        return cls(False, body=decoded, error_type=error_type, raw=body, request_id=request_id, log=log, init=init)
 
 
 def short(value, limit=600):

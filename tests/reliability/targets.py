@@ -239,8 +239,9 @@ class HttpServer(Target):
             connection.close()
 
     def invoke(self, event, timeout=90):
+        """POST /invoke asking for the log's tail (`X-Log-Type: Tail`, answered base64 in `X-Log-Result`)."""
         status, headers, body = self.request("POST", "/invoke", event_bytes(event),
-                                             {"Content-Type": "application/json"}, timeout)
+                                             {"Content-Type": "application/json", "X-Log-Type": "Tail"}, timeout)
         return rkit.Reply.from_http(status, headers, body)
 
     def wait_ready(self, seconds=90):

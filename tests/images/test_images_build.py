@@ -8,8 +8,9 @@ import uuid
 
 import pytest
 
-import build
-from conftest import build_cli
+from imagekit import build_cli
+
+import build  # noqa: E402 (imagekit puts the repository on sys.path)
 
 CATALOGUE = build.load_catalogue()
 
@@ -74,7 +75,8 @@ def report_of(tmp_path, name, *args):
     return {row["image"]: row for row in json.loads(report.read_text())}, proc.stdout
 
 
-@pytest.mark.slow_build
+@pytest.mark.slow
+@pytest.mark.docker
 def test_second_build_reuses_every_layer(tmp_path, current_image):
     current_image("py37-jdcloud")
     first, _ = report_of(tmp_path, "first", "--tag", "py37-jdcloud")
@@ -86,7 +88,8 @@ def test_second_build_reuses_every_layer(tmp_path, current_image):
     assert "runtime:py37-jdcloud" in output and " MB " in output
 
 
-@pytest.mark.slow_build
+@pytest.mark.slow
+@pytest.mark.docker
 def test_changed_entry_rebuilds_only_dependent_layers(tmp_path, current_image, docker_client):
     """One light library of Tencent's 3.6 table changes: the tensorflow layer is reused, the library layer is not."""
     original = current_image("py36-tencent")
@@ -137,7 +140,8 @@ def layer_index_of_group(image, group):
     raise AssertionError("no COPY from group-%s in the history of %s" % (group, image.tags))
 
 
-@pytest.mark.slow_build
+@pytest.mark.slow
+@pytest.mark.docker
 def test_failing_step_is_named_and_exit_is_non_zero(tmp_path, current_image):
     current_image("py37-jdcloud")
     images = tmp_path / "images"

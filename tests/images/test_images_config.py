@@ -7,8 +7,11 @@ import textwrap
 
 import pytest
 
-import build
-from conftest import image_name, run_in
+from imagekit import image_name, run_in
+
+import build  # noqa: E402 (imagekit puts the repository on sys.path)
+
+pytestmark = pytest.mark.docker
 
 TAGS = [p.tag for p in build.plan(build.load_catalogue())]
 
