@@ -4,10 +4,11 @@ It talks to the supervisor in frames over two pipes (requests on fd 3, answers o
 (invocation.Invocation.worker_message) and answers with phase messages:
 `loaded` | `load_failed` once, `initialized` | `initializer_failed` when asked to `initialize`, and
 `result` for each invocation.
-fd 1 and 2 are the log pipe. `run` never returns: the worker ends with os._exit.
+fd 1 and 2 are the log pipe (fd 5 keeps a copy to restore them from). `run` never returns: it ends with os._exit.
 """
 from __future__ import absolute_import, division, print_function
 
+import logging
 import os
 import resource
 import signal
@@ -23,12 +24,14 @@ from .providers import PAYLOAD_LIMIT
 
 REQUEST_FD = 3
 RESPONSE_FD = 4
+#: The worker's own copy of the log pipe: fds 1 and 2 are put back from it when user code closes or moves them.
+LOG_FD = 5
 LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
 
 
 def isolate(request_fd, response_fd, log_fd):
-    """Own session, stdin from /dev/null, stdout/stderr into the log pipe, requests on fd 3, responses on fd 4,
-    nothing else open."""
+    """Own session, stdin from /dev/null, stdout/stderr into the log pipe (and its copy on fd 5), requests on fd 3,
+    responses on fd 4, nothing else open."""
     import fcntl
     os.setsid()
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (request_fd, response_fd, log_fd)]
@@ -38,14 +41,15 @@ def isolate(request_fd, response_fd, log_fd):
     os.dup2(high[2], 2)
     os.dup2(high[0], REQUEST_FD)
     os.dup2(high[1], RESPONSE_FD)
+    os.dup2(high[2], LOG_FD)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd > RESPONSE_FD:
+        if fd > LOG_FD:
             try:
                 os.close(fd)
             except OSError:
                 pass
-    for fd in (REQUEST_FD, RESPONSE_FD):
+    for fd in (REQUEST_FD, RESPONSE_FD, LOG_FD):
         fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
@@ -107,6 +111,7 @@ class Worker(object):
         self.send({"phase": phase, "failure": failure.to_dict(), "max_rss_kb": max_rss_kb()})
 
     def write_traceback(self, failure):
+        restore_log_fds()
         logs.flush_standard_streams(self.flush_c)
         if failure.traceback:
             write_all_fd(2, failure.traceback.encode("utf-8", "replace"))
@@ -137,6 +142,7 @@ class Worker(object):
     def invoke(self, message):
         request_id = message["request_id"]
         self.state.request_id = request_id
+        restore_log_fds()
         started = monotonic()
         try:
             event = self.provider.event_from_message(message)
@@ -202,6 +208,32 @@ class Worker(object):
                     return
                 continue
             self.invoke(message)
+
+
+def restore_log_fds():
+    """Put the log pipe back on fds 1 and 2 if user code closed them or pointed them elsewhere, and reopen a closed
+    sys.stdout/sys.stderr (and the root logger's stream), so the runtime's tracebacks and every later invocation's
+    output still reach the log."""
+    try:
+        pipe = os.fstat(LOG_FD)
+    except OSError:
+        return  # user code closed the copy too (closerange): nothing left to restore from
+    for fd in (1, 2):
+        try:
+            current = os.fstat(fd)
+            if (current.st_dev, current.st_ino) == (pipe.st_dev, pipe.st_ino):
+                continue
+        except OSError:
+            pass
+        os.dup2(LOG_FD, fd)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        if getattr(stream, "closed", False):
+            fresh = logs.text_stream(fd)
+            setattr(sys, name, fresh)
+            for handler in logging.getLogger().handlers:
+                if getattr(handler, "stream", None) is stream:
+                    handler.stream = fresh
 
 
 def exit_status(code):
