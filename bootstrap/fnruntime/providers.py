@@ -171,7 +171,12 @@ class Aliyun(Provider):
 
     def serialise(self, value):
         if isinstance(value, binary_type):
-            return ("text", value) if PY2 else ("bytes", value)
+            if PY2:  # a 2.7 `str` is text when it decodes, raw bytes otherwise; either way it goes out as is
+                try:
+                    return "text", value.decode("utf-8")
+                except UnicodeDecodeError:
+                    pass
+            return "bytes", value
         if isinstance(value, text_type):
             return "text", value
         return "json", json_text(value, indent=4, sort_keys=True)
