@@ -99,7 +99,8 @@ class HttpParser(object):
     def __init__(self, peer="", max_body=MAX_BODY_BYTES):
         self.peer = peer
         self.max_body = max_body
-        self.buffer = b""
+        self.buffer = bytearray()  # += on a bytearray is amortised O(1): slow clients cost no quadratic copying
+        self.scanned = 0
         self.state = "head"
         self.request = None
         self.remaining = 0
@@ -119,7 +120,7 @@ class HttpParser(object):
                 pass
         except HttpError as exc:
             self.broken = True
-            self.buffer = b""
+            self.buffer = bytearray()
             items.append(exc)
         return items
 
@@ -130,8 +131,8 @@ class HttpParser(object):
         if self.state == "body":
             take = min(self.remaining, len(self.buffer))
             if take:
-                self.chunks.append(self.buffer[:take])
-                self.buffer = self.buffer[take:]
+                self.chunks.append(bytes(self.buffer[:take]))
+                del self.buffer[:take]
                 self.remaining -= take
             if self.remaining:
                 return False
@@ -141,8 +142,8 @@ class HttpParser(object):
         if self.state == "chunk-data":
             take = min(self.remaining, len(self.buffer))
             if take:
-                self.chunks.append(self.buffer[:take])
-                self.buffer = self.buffer[take:]
+                self.chunks.append(bytes(self.buffer[:take]))
+                del self.buffer[:take]
                 self.remaining -= take
             if self.remaining:
                 return False
@@ -153,7 +154,7 @@ class HttpParser(object):
                 return False
             if self.buffer[:2] != b"\r\n":
                 raise HttpError(400, "malformed chunked body: a chunk's data must be followed by CRLF")
-            self.buffer = self.buffer[2:]
+            del self.buffer[:2]
             self.state = "chunk-size"
             return True
         if self.state == "trailers":
@@ -161,21 +162,23 @@ class HttpParser(object):
         raise AssertionError(self.state)
 
     def read_head(self, items):
-        stripped = self.buffer.lstrip(b"\r\n")  # empty lines before a request line are ignored (RFC 7230 3.5)
-        if stripped is not self.buffer:
-            self.buffer = stripped
-        end = self.buffer.find(b"\r\n\r\n")
-        skip = 4
+        if self.buffer[:1] in (b"\r", b"\n"):  # empty lines before a request line are ignored (RFC 7230 3.5)
+            self.buffer = self.buffer.lstrip(b"\r\n")
+            self.scanned = 0
+        start = max(0, self.scanned - 3)  # bytes already searched are not searched again (slow clients)
+        end, skip = self.buffer.find(b"\r\n\r\n", start), 4
         if end < 0:
-            end = self.buffer.find(b"\n\n")
-            skip = 2
+            end, skip = self.buffer.find(b"\n\n", start), 2
         if end < 0:
+            self.scanned = len(self.buffer)
             if len(self.buffer) > MAX_HEAD_BYTES:
                 raise HttpError(431, "the request line and headers are over %d bytes" % MAX_HEAD_BYTES)
             return False
+        self.scanned = 0
         if end > MAX_HEAD_BYTES:
             raise HttpError(431, "the request line and headers are over %d bytes" % MAX_HEAD_BYTES)
-        head, self.buffer = self.buffer[:end], self.buffer[end + skip:]
+        head = bytes(self.buffer[:end])
+        del self.buffer[:end + skip]
         self.start_request(head, items)
         return True
 
@@ -260,7 +263,8 @@ class HttpParser(object):
             if len(self.buffer) > MAX_CHUNK_LINE:
                 raise HttpError(400, "malformed chunked body: chunk size line over %d bytes" % MAX_CHUNK_LINE)
             return False
-        line, self.buffer = self.buffer[:end].rstrip(b"\r"), self.buffer[end + 1:]
+        line = bytes(self.buffer[:end]).rstrip(b"\r")
+        del self.buffer[:end + 1]
         size_text = line.split(b";", 1)[0].strip()
         if not size_text or not re.match(br"^[0-9A-Fa-f]{1,16}$", size_text):
             raise HttpError(400, "malformed chunked body: bad chunk size %s" % quoted(size_text[:40]))
@@ -276,7 +280,7 @@ class HttpParser(object):
 
     def read_trailers(self, items):
         if self.buffer.startswith(b"\r\n") or self.buffer.startswith(b"\n"):
-            self.buffer = self.buffer[2 if self.buffer.startswith(b"\r\n") else 1:]
+            del self.buffer[:2 if self.buffer.startswith(b"\r\n") else 1]
             return self.complete(items)
         end = self.buffer.find(b"\r\n\r\n")
         skip = 4
@@ -286,7 +290,7 @@ class HttpParser(object):
             if len(self.buffer) > MAX_HEAD_BYTES:
                 raise HttpError(431, "the chunked body's trailers are over %d bytes" % MAX_HEAD_BYTES)
             return False
-        self.buffer = self.buffer[end + skip:]  # trailer fields are read and dropped
+        del self.buffer[:end + skip]  # trailer fields are read and dropped
         return self.complete(items)
 
     def complete(self, items):
@@ -363,6 +367,7 @@ class HttpJob(Job):
     def __init__(self, request):
         self.request = request
         self.close_after = not request.keep_alive
+        self.size = len(request.body)
 
     def run(self, server):
         request = self.request

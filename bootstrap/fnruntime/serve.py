@@ -36,6 +36,8 @@ LINGER_SECONDS = 2.0
 LINGER_BYTES = 64 * 1024 * 1024
 #: Stops reading from a connection that has this many requests queued (a client that pipelines without reading).
 MAX_QUEUED_PER_CONNECTION = 16
+#: Stops reading from every connection while the requests received but not yet run hold this many bytes.
+MAX_QUEUED_BYTES = 64 * 1024 * 1024
 MAX_BUFFERED_OUTPUT = 8 * 1024 * 1024
 #: Error type of a queued request answered without running because the server is stopping.
 SHUTTING_DOWN = "ShuttingDown"
@@ -153,6 +155,7 @@ class Job(object):
     stops before running it. `close_after`: the connection ends once the response is sent."""
 
     close_after = False
+    size = 0  # bytes of request held while queued
 
     def run(self, server):
         raise NotImplementedError
@@ -250,6 +253,7 @@ class Connection(object):
     # reading
     def wants_read(self):
         return not (self.read_closed or self.closing or self.closed or self.queued >= MAX_QUEUED_PER_CONNECTION
+                    or self.server.queued_bytes >= MAX_QUEUED_BYTES
                     or self.output_size > MAX_BUFFERED_OUTPUT)
 
     def on_readable(self):
@@ -283,6 +287,7 @@ class Connection(object):
             if self.closing:
                 break
             self.server.queue.append((self, job))
+            self.server.queued_bytes += job.size
             self.queued += 1
             if job.close_after:
                 self.closing = True
@@ -392,7 +397,9 @@ class FramedConnection(Connection):
         obj = None
         try:
             obj = decode(item)
-            return FrameJob(validate_request(obj))
+            job = FrameJob(validate_request(obj))
+            job.size = len(item)
+            return job
         except RequestError as exc:
             return FrameErrorJob(exc.text, exc.frame_id)
         except FrameError as exc:
@@ -434,6 +441,7 @@ class Server(object):
         self.poller = select.poll()
         self.watched = {}  # fd -> (mask, callback)
         self.queue = collections.deque()
+        self.queued_bytes = 0
         self.connections = set()
         self.listeners = []  # (socket, connection factory, unix path or None)
         self.listening = True
@@ -479,6 +487,9 @@ class Server(object):
         self.set_mask(conn.in_fd, 0, None)
         self.connections.discard(conn)
         if conn.queued:
+            for other, job in self.queue:
+                if other is conn:
+                    self.release(job)
             self.queue = collections.deque(item for item in self.queue if item[0] is not conn)
             conn.queued = 0
         self.resume_listening()
@@ -551,6 +562,15 @@ class Server(object):
             self.write_stderr(to_bytes(outcome.log))
         return outcome
 
+    def release(self, job):
+        """A queued job leaves the queue; reading resumes everywhere when the queue's bytes fall under the limit."""
+        was_full = self.queued_bytes >= MAX_QUEUED_BYTES
+        self.queued_bytes -= job.size
+        if was_full and self.queued_bytes < MAX_QUEUED_BYTES:
+            for conn in list(self.connections):
+                if not conn.closed and not conn.lingering:
+                    self.watch(conn)
+
     def error_outcome(self, error_type, message):
         """An Outcome for a request that was not run (bad request, shutting down), in the provider's error shape."""
         request_id = new_request_id()
@@ -566,6 +586,7 @@ class Server(object):
     def run_next(self):
         conn, job = self.queue.popleft()
         conn.queued -= 1
+        self.release(job)
         if conn.closed:
             return
         try:
@@ -657,6 +678,7 @@ class Server(object):
         while self.queue:
             conn, job = self.queue.popleft()
             conn.queued -= 1
+            self.release(job)
             if not conn.closed:
                 conn.send(job.refuse(self))
         for conn in list(self.connections):

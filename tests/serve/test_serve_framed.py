@@ -313,3 +313,32 @@ def test_stdio_exit_status_says_how_the_input_ended(serve):
     error = reader.receive()
     assert error.error_type == "InvalidRequest" and "truncated frame" in error_message(error), error
     assert truncated.process.wait(30) == 1
+
+
+def test_large_requests_from_many_clients_past_the_queue_limit_are_all_answered(serve):
+    """16 clients send 5 MB each at once: past 64 MiB received and not yet run the server stops reading, and it
+    resumes as it runs them; every request is answered."""
+    served = serve("tcp", "serve_mix", args=["--timeout", "30", "--memory", "1024"])
+    padding = "p" * (5 * 1024 * 1024)
+    results, failures = {}, []
+    busy = served.client()
+    busy.send({"id": "busy", "event": {"action": "sleep", "seconds": 2}})  # meanwhile the 16 requests arrive
+
+    def work(number):
+        try:
+            sock = served.raw_socket(timeout=120)
+            sock.sendall(frame({"id": number, "event": {"action": "count", "padding": padding}}))
+            results[number] = read_frame(sock)
+            sock.close()
+        except Exception as exc:
+            failures.append("client %d: %r" % (number, exc))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert busy.receive()["id"] == "busy"
+    assert not failures, failures
+    assert all(results[n]["id"] == n and results[n]["ok"] for n in range(16)), results
+    assert sorted(r["result"]["count"] for r in results.values()) == list(range(2, 18))
