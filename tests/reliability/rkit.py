@@ -194,6 +194,20 @@ def check_error(reply, provider, stable_type, shown_type=None, message=None, ten
 
 # -- docker -------------------------------------------------------------------------------------------------------------
 
+def image(tag):
+    """The image to test for a tag: runtime:TAG, or FNRUNTIME_IMAGE_<TAG> (e.g. FNRUNTIME_IMAGE_PY36=runtime:py36-tencent)
+    when set, to try a candidate image."""
+    return os.environ.get("FNRUNTIME_IMAGE_" + tag.upper()) or "runtime:%s" % tag
+
+
+def runtime_mounts():
+    """`-v` arguments for the bootstrap of this checkout over the image's (FNRUNTIME_MOUNT_BOOTSTRAP=1, development
+    only: it tests today's bootstrap in yesterday's image)."""
+    if os.environ.get("FNRUNTIME_MOUNT_BOOTSTRAP", "") in ("", "0"):
+        return []
+    return ["-v", "%s:/opt/runtime:ro" % os.path.join(REPO, "bootstrap")]
+
+
 def docker_cli():
     explicit = os.environ.get("DOCKER")
     if explicit:
@@ -218,12 +232,7 @@ def engine_answers():
 
 
 def image_exists(tag):
-    return docker("image", "inspect", "runtime:%s" % tag, timeout=30).returncode == 0
-
-
-def image_has_file(tag, path):
-    done = docker("run", "--rm", "--entrypoint", "test", "runtime:%s" % tag, "-f", path, timeout=60)
-    return done.returncode == 0
+    return docker("image", "inspect", image(tag), timeout=30).returncode == 0
 
 
 class Container(object):
@@ -240,7 +249,7 @@ class Container(object):
             args += ["-e", "%s=%s" % (key, value)]
         if port:
             args += ["-p", "%s::%d" % (host_ip, port)]
-        args += list(extra) + ["runtime:%s" % tag] + list(command)
+        args += runtime_mounts() + list(extra) + [image(tag)] + list(command)
         done = docker(*args)
         if done.returncode != 0:
             raise RuntimeError("docker run failed: %s" % done.stderr.decode("utf-8", "replace"))

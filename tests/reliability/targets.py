@@ -105,7 +105,7 @@ def image_oneshot(tag, provider, env=None, extra=()):
     argv = [rkit.docker_cli(), "run", "--rm", "-i", "-v", "%s:/var/task:ro" % rkit.FUNCTIONS]
     for key, value in sorted(runtime_env(provider, env).items()):
         argv += ["-e", "%s=%s" % (key, value)]
-    argv += list(extra) + ["runtime:%s" % tag, rkit.FAULTS_HANDLER]
+    argv += rkit.runtime_mounts() + list(extra) + [rkit.image(tag), rkit.FAULTS_HANDLER]
     target = OneShot(rkit.VERSION_OF_TAG[tag], provider, argv, None)
     target.where = "image"
     return target
