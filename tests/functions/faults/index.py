@@ -22,6 +22,7 @@ FAULTS = {
     "memory_bomb": ("memory_bomb", "handler"),
     "fork_bomb": ("fork_bomb", "handler"),
     "fork_bomb_naive": ("fork_bomb", "naive"),
+    "fork_bomb_escapes": ("fork_bomb", "escapes"),
     "output_100mb": ("floods_output", "handler"),
     "closes_fds": ("closes_fds", "handler"),
     "closes_fds_then_raises": ("closes_fds", "then_raises"),
