@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from containerkit import HERE, READY_TIMEOUT_S, SERVE_PORT, TAGS, TASK_DIR, answers, docker_cli
+from containerkit import HERE, READY_TIMEOUT_S, SERVE_PORT, TAGS, TASK_DIR, answers, docker_cli, image_for
 
 
 @pytest.fixture(scope="session")
@@ -26,10 +26,10 @@ def docker():
 def runtime_images(docker):
     """The per-version tags, after checking each is built (make build)."""
     for tag in TAGS:
-        probe = subprocess.run([docker, "image", "inspect", "runtime:%s" % tag],
+        probe = subprocess.run([docker, "image", "inspect", image_for(tag)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
         if probe.returncode != 0:
-            pytest.fail("image runtime:%s is not built: run `make build` (or `make build PY=%s`)" % (tag, tag[2:]))
+            pytest.fail("image %s is not built: run `make build` (or `make build PY=%s`)" % (image_for(tag), tag[2:]))
     return TAGS
 
 
@@ -60,8 +60,8 @@ def served(runtime_images, docker_services, docker_ip):
             docker_services.wait_until_responsive(lambda: answers(address), timeout=READY_TIMEOUT_S, pause=0.5)
         except Exception:
             logs = docker_services._docker_compose.execute("logs --no-color --tail 30 %s" % tag)
-            pytest.fail("runtime:%s did not answer a framed invocation on %s:%d within %ds; its log:\n%s"
-                        % (tag, address[0], address[1], READY_TIMEOUT_S, logs.decode(errors="replace")))
+            pytest.fail("%s did not answer a framed invocation on %s:%d within %ds; its log:\n%s"
+                        % (image_for(tag), address[0], address[1], READY_TIMEOUT_S, logs.decode(errors="replace")))
         addresses[tag] = address
     return addresses
 
@@ -86,7 +86,7 @@ def run_image(docker, runtime_images):
         command = [docker, "run", "--rm"]
         if options.get("mount", True):
             command += ["-v", "%s:/var/task:ro" % TASK_DIR]
-        command += ["runtime:%s" % tag] + list(args)
+        command += [image_for(tag)] + list(args)
         done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=options.get("timeout", 120))
         return RunResult(done.returncode, done.stdout, done.stderr)

@@ -20,6 +20,11 @@ SERVE_PORT = 9000
 READY_TIMEOUT_S = 90
 
 
+def image_for(tag):
+    """The image tested for a tag: $FNRUNTIME_IMAGE_PY36 (and so on) when set, else runtime:py36."""
+    return os.environ.get("FNRUNTIME_IMAGE_" + tag.upper()) or "runtime:%s" % tag
+
+
 def docker_cli():
     """The docker client to run: $DOCKER, else Debian's /usr/bin/docker (matches engine 20.10), else the one on PATH."""
     explicit = os.environ.get("DOCKER")
