@@ -9,7 +9,6 @@ import urllib.parse
 
 import pytest
 
-import servekit
 from servekit import HttpReader
 
 PROVIDERS = ("tencent", "aliyun", "jdcloud")

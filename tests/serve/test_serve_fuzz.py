@@ -5,7 +5,6 @@ one, and the same connection then serves a valid request; valid frames cut at ar
 HTTP: a malformed request head gets a 4xx and the server goes on serving.
 """
 import json
-import struct
 import time
 
 import pytest
