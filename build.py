@@ -814,6 +814,33 @@ def print_plan(cat, plans, options, settings):
         print("not passed to the build (not http/https): %s" % " ".join(settings.dropped))
 
 
+def deviations_markdown(cat):
+    """The README's deviation table and known pip-check conflicts, from the tables (one source of truth)."""
+    rows = {}
+    for spec in list(cat.specs) + list(cat.overrides):
+        if not (spec.deviates or spec.provider == UNION):
+            continue
+        installed = "not installed" if spec.missing else spec.version
+        if spec.import_error is not None:
+            installed += " (does not import)"
+        table = "union image" if spec.provider == UNION else spec.provider
+        key = (table, spec.name, spec.table or "—", installed, spec.missing or spec.reason)
+        rows.setdefault(key, []).append(spec.py)
+    lines = ["| Python | table | library | table's version | installed | why |", "|---|---|---|---|---|---|"]
+    order = {name: i for i, name in enumerate(["base"] + list(STRICT_ORDER) + ["union image"])}
+    for key in sorted(rows, key=lambda k: (order.get(k[0], 9), normalize(k[1]), rows[k])):
+        table, name, listed, installed, why = key
+        pys = ", ".join(cat.python(py).version for py in sorted(rows[key]))
+        lines.append("| %s | %s | %s | %s | %s | %s |" % (pys, table, name, listed, installed, why.replace("|", "/")))
+    lines += ["", "Known `pip check` conflicts (the tests expect exactly these):", ""]
+    for conflict in cat.known_conflicts:
+        where = "union images" if conflict["provider"] == UNION else "%s and union images" % conflict["provider"]
+        lines.append("- %s requires %s (Python %s, %s): %s" % (
+            conflict["dist"], conflict["requirement"], ", ".join(cat.python(p).version for p in conflict["py"]),
+            where, conflict["reason"]))
+    return "\n".join(lines) + "\n"
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Build the runtime images from images/*.toml with the Docker SDK for Python.",
@@ -837,6 +864,8 @@ def parse_args(argv):
     parser.add_argument("--bootstrap-dir", default=str(ROOT / "bootstrap"), help="runtime source copied to /opt/runtime")
     parser.add_argument("--json-report", help="write per-image results (size, steps run) to this JSON file")
     parser.add_argument("--print-hashes", action="store_true", help="print {tag: input hash} as JSON and stop")
+    parser.add_argument("--print-deviations", action="store_true",
+                        help="print the deviation table (Markdown, as in the README) and stop")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every line of build output")
     options = parser.parse_args(argv)
     try:
@@ -871,6 +900,9 @@ def main(argv=None):
         if not plans:
             raise BuildError("no image matches --py %s --provider %s --tag %s"
                              % (options.py, options.provider, options.tag))
+        if options.print_deviations:
+            print(deviations_markdown(cat), end="")
+            return 0
         if options.print_hashes:
             print(json.dumps({p.tag: input_hash(context_files(cat, p, options.bootstrap_dir)) for p in plans},
                              indent=1))

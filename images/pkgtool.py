@@ -179,13 +179,23 @@ def move_or_copy_package(site, entry, source, target, keep_source):
 
 def cmd_install(group_path, wheel_dir, prefix):
     group = load_group(group_path)
-    requirements = ["%s==%s" % (entry["name"], entry["version"]) for entry in group["entries"]]
-    pip(["install", "--no-index", "--find-links", wheel_dir, "--no-deps", "--ignore-installed", "--no-compile",
-         "--no-warn-script-location", "--prefix", prefix] + requirements)
     site = site_packages(prefix)
+
+    def install(entries):
+        if entries:
+            pip(["install", "--no-index", "--find-links", wheel_dir, "--no-deps", "--ignore-installed",
+                 "--no-compile", "--no-warn-script-location", "--prefix", prefix]
+                + ["%s==%s" % (entry["name"], entry["version"]) for entry in entries])
+
+    # A distribution whose package is renamed goes in alone first: another one may ship a package of the same
+    # name (cos-python-sdk-v5 and qcloud-cos-v4 both ship qcloud_cos), and its files must not mix with this one's.
     for entry in group["entries"]:
-        for source, target in entry.get("rename", []):
-            move_or_copy_package(site, entry, source, target, keep_source=False)
+        if entry.get("rename"):
+            install([entry])
+            for source, target in entry["rename"]:
+                move_or_copy_package(site, entry, source, target, keep_source=False)
+    install([entry for entry in group["entries"] if not entry.get("rename")])
+    for entry in group["entries"]:
         for source, target in entry.get("copy", []):
             move_or_copy_package(site, entry, source, target, keep_source=True)
     final_site = site_packages(sys.prefix)
@@ -195,7 +205,22 @@ def cmd_install(group_path, wheel_dir, prefix):
     shutil.rmtree(os.path.join(prefix, "share", "man"), ignore_errors=True)
 
 
+def export_index_settings():
+    """Make the index settings reach the pip runs that pip itself starts (build isolation) and setuptools' own
+    downloads (setup_requires): those see the environment, not our command-line options."""
+    if os.path.isfile(CERT):
+        for variable in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+            os.environ[variable] = CERT
+    if os.environ.get("INDEX_URL", "").strip():
+        os.environ["PIP_INDEX_URL"] = os.environ["INDEX_URL"].strip()
+    if os.environ.get("EXTRA_INDEX_URLS", "").strip():
+        os.environ["PIP_EXTRA_INDEX_URL"] = os.environ["EXTRA_INDEX_URLS"].strip()
+    if os.environ.get("TRUSTED_HOSTS", "").strip():
+        os.environ["PIP_TRUSTED_HOST"] = os.environ["TRUSTED_HOSTS"].strip()
+
+
 def main(argv):
+    export_index_settings()
     if len(argv) >= 1 and argv[0] == "tools":
         return cmd_tools(argv[1:])
     if len(argv) == 3 and argv[0] == "wheels":

@@ -154,3 +154,14 @@ def test_failing_step_is_named_and_exit_is_non_zero(tmp_path, current_image):
     failure = proc.stdout[proc.stdout.index("build.py: FAILED"):]
     assert "group-jdcloud-libs" in failure and "pkgtool.py wheels" in failure
     assert "s3transfer==99.0.0" in failure
+
+
+def test_readme_shows_the_deviation_table_of_the_tables():
+    """The README's images section carries the deviation table exactly as the tables produce it."""
+    readme = (build.ROOT / "README.md").read_text()
+    start = readme.index("<!-- section:images")
+    section = readme[start:readme.index("<!-- /section:images -->", start)]
+    missing = [line for line in build.deviations_markdown(CATALOGUE).splitlines()
+               if line.strip() and line not in section]
+    assert not missing, "README images section is out of date (python build.py --print-deviations):\n%s" % (
+        "\n".join(missing[:10]))
