@@ -735,8 +735,12 @@ def main(config):
     address = parse_address(config.serve)
     if config.api_gateway and address.kind != "http":
         raise UsageError("--api-gateway works with --serve http:HOST:PORT only (got --serve %s)" % address.text)
-    listener = None if address.kind == "stdio" else listen(address)
     supervisor = Supervisor(config, log_stream=None)
+    try:
+        listener = None if address.kind == "stdio" else listen(address)
+    except UsageError:
+        supervisor.close()
+        raise
     server = Server(config, supervisor, echo_logs=address.kind != "stdio")
     install_signals(server)
     if address.kind == "stdio":
