@@ -527,14 +527,15 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def run_build(client, log, what, fileobj, tag, buildargs=None, labels=None):
+def run_build(client, log, what, fileobj, tag, buildargs=None, labels=None, nocache=False):
     """Build from a context tar, streaming progress. Raises BuildError naming the failing step."""
     started = time.monotonic()
     result = BuildResult()
     stage, step, tail = "", "", []
     step_started = started
     stream = client.api.build(fileobj=fileobj, custom_context=True, tag=tag, buildargs=buildargs or {},
-                              labels=labels or {}, rm=True, forcerm=True, decode=True, pull=False)
+                              labels=labels or {}, rm=True, forcerm=True, decode=True, pull=False,
+                              nocache=nocache)
     for chunk in stream:
         if "error" in chunk:
             detail = "\n".join(tail[-30:])
@@ -681,13 +682,13 @@ def needs_rewrite(rel, stdlib):
             or re.match(re.escape(stdlib) + r"(_sysconfigdata.*\.py|config-[^/]*/.*)$", rel) is not None)
 
 
-def ensure_rootfs(client, log, cat, suite):
+def ensure_rootfs(client, log, cat, suite, fresh=False):
     """runtime-base/debian:SUITE from debootstrap (once; reused while the recipe is unchanged)."""
     script = cat.images_dir / "base" / "debian-rootfs.sh"
     recipe = hashlib.sha256(script.read_bytes() + suite.encode() + cat.debian_mirror.encode()).hexdigest()[:16]
     name = "%s:%s" % (ROOTFS_REPO, suite)
     image = image_or_none(client, name)
-    if image and (image.labels or {}).get("runtime.rootfs-recipe") == recipe:
+    if image and (image.labels or {}).get("runtime.rootfs-recipe") == recipe and not fresh:
         log.say("base: reusing %s (debootstrap %s, recipe %s)" % (name, suite, recipe))
         return name
     log.say("base: debootstrap --variant=minbase %s from %s (about a minute)" % (suite, cat.debian_mirror))
@@ -709,10 +710,10 @@ def ensure_rootfs(client, log, cat, suite):
     return name
 
 
-def ensure_local_base(client, log, cat, line, prefix_arg):
+def ensure_local_base(client, log, cat, line, prefix_arg, fresh=False):
     prefix = find_prefix(line, prefix_arg)
     version = prefix_version(prefix, line)
-    rootfs = ensure_rootfs(client, log, cat, line.local_suite)
+    rootfs = ensure_rootfs(client, log, cat, line.local_suite, fresh)
     name = "%s:%s-%s" % (LOCAL_BASE_REPO, version, line.local_suite)
     log.say("base: assembling %s from %s (CPython %s) on %s" % (name, prefix, version, rootfs))
     with tempfile.TemporaryFile() as context:
@@ -720,7 +721,7 @@ def ensure_local_base(client, log, cat, line, prefix_arg):
         try:
             run_build(client, log, "base py%s" % line.py, context, name,
                       buildargs={"ROOTFS_IMAGE": rootfs, "PYTHON_VERSION": version,
-                                 "PYTHON_MM": line.version, "RUNTIME_LIBS": LOCAL_BASE_LIBS})
+                                 "PYTHON_MM": line.version, "RUNTIME_LIBS": LOCAL_BASE_LIBS}, nocache=fresh)
         except BuildError as error:
             raise BuildError("local base %s: %s" % (name, error)) from None
     return Base(image=name, kind="local", python_version=version)
@@ -742,7 +743,7 @@ def choose_base(client, log, cat, line, options):
         log.loud("LOCAL BASE requested (%s): Debian %s (debootstrap) + CPython %s prefix %s"
                  % ("--python-prefix" if prefix_arg else "--local-base", line.local_suite, line.version,
                     prefix_arg or "from pyenv"))
-    return ensure_local_base(client, log, cat, line, prefix_arg)
+    return ensure_local_base(client, log, cat, line, prefix_arg, fresh=options.no_cache)
 
 
 # ------------------------------------------------------------------------------------------------------ build
@@ -759,7 +760,7 @@ def build_tag(client, log, cat, tag_plan, base, settings, options):
               "runtime.tables": tag_plan.kind}
     buildargs = {"BASE_IMAGE": base.image, "INDEX_URL": settings.index_url,
                  "EXTRA_INDEX_URLS": " ".join(settings.extra_index_urls),
-                 "TRUSTED_HOSTS": " ".join(settings.trusted_hosts)}
+                 "TRUSTED_HOSTS": " ".join(settings.trusted_hosts), "CACHE_SALT": options.cache_salt}
     name = tag_plan.image(options.repository)
     with tempfile.TemporaryFile() as context:
         write_tar(files, context)
@@ -866,8 +867,12 @@ def parse_args(argv):
     parser.add_argument("--print-hashes", action="store_true", help="print {tag: input hash} as JSON and stop")
     parser.add_argument("--print-deviations", action="store_true",
                         help="print the deviation table (Markdown, as in the README) and stop")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="reuse no layer built before this run (the local base is redone too): the time of a "
+                             "build from an empty cache; layers built in this run are still shared between tags")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every line of build output")
     options = parser.parse_args(argv)
+    options.cache_salt = os.urandom(8).hex() if options.no_cache else ""
     try:
         options.py = [parse_py(p) for value in options.py for p in value.replace(",", " ").split()]
         options.prefixes = {}
