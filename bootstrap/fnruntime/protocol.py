@@ -44,13 +44,19 @@ def pack_payload(payload):
     return HEADER.pack(len(payload)) + payload
 
 
+#: Made once: json.dumps with options other than the defaults builds a new JSONEncoder on every call, which costs
+#: more than encoding a small frame (3x on 3.7). Encoders keep no state between calls.
+COMPACT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+COMPACT_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def dumps(obj):
     """Compact JSON bytes, non-ASCII kept as UTF-8 (escaped as \\uXXXX when a string holds a lone surrogate)."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    text = COMPACT_ENCODER.encode(obj)
     try:
         return to_bytes(text) if isinstance(text, text_type) else text
     except UnicodeEncodeError:
-        return to_bytes(json.dumps(obj, separators=(",", ":")))
+        return to_bytes(COMPACT_ASCII_ENCODER.encode(obj))
 
 
 def read_exact(recv, size):
