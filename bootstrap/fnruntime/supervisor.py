@@ -18,7 +18,7 @@ from .compat import monotonic, to_bytes, to_text
 from .errors import Failure, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, PayloadTooLarge, RUNTIME_DIR
 from .invocation import Outcome
 from .loader import unpack_zip
-from .protocol import FrameError, MAX_RESPONSE_BYTES, fd_reader, pack, read_frame, write_all_fd
+from .protocol import FrameError, MAX_RESPONSE_BYTES, dumps, fd_reader, pack_payload, read_frame, write_all_fd
 
 POLL_SECONDS = 0.01
 #: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
@@ -109,12 +109,19 @@ class Supervisor(object):
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
-        request_read, request_write = os.pipe()
-        response_read, response_write = os.pipe()
-        log_read, log_write = os.pipe()
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        pid = os.fork()
+        """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then."""
+        fds = []
+        try:
+            for _ in range(3):
+                fds.extend(os.pipe())
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            pid = os.fork()
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        request_read, request_write, response_read, response_write, log_read, log_write = fds
         if pid == 0:  # the worker; never returns
             for fd in (request_write, response_read, log_read):
                 os.close(fd)
@@ -202,7 +209,10 @@ class Supervisor(object):
             sink.lines(provider.cold_start_lines())
             sink.lines(provider.initializer_lines(invocation.request_id, "start") if config.initializer
                        else [start_line])
-            self.spawn()
+            try:
+                self.spawn()
+            except OSError as exc:
+                return self.finish(outcome, self.start_failure(exc), sink, 0.0)
             message = self.wait(max(LOAD_SECONDS, config.timeout))
             if message.get("phase") == "loaded":
                 outcome.init_duration_ms = message["init_ms"]
@@ -215,7 +225,7 @@ class Supervisor(object):
         else:
             sink.lines([start_line])
         if message is None:
-            message = self.send(invocation.worker_message())
+            message = self.send_payload(invocation.worker_payload())
         started = monotonic()
         if message is None:
             message = self.wait(config.timeout)
@@ -231,8 +241,12 @@ class Supervisor(object):
 
     def send(self, message):
         """Send a message to the worker: None, or a failure message if the worker is gone."""
+        return self.send_payload(dumps(message))
+
+    def send_payload(self, payload):
+        """Send a frame's JSON payload (bytes) to the worker, as `send`."""
         try:
-            write_all_fd(self.worker.request_fd, pack(message))
+            write_all_fd(self.worker.request_fd, pack_payload(payload))
             return None
         except (IOError, OSError):
             return self.stop_worker(PROCESS_EXITED, 0, monotonic())
@@ -303,6 +317,14 @@ class Supervisor(object):
             return self.exited_message(duration_ms, status, peak_mb)
         return {"phase": "stopped", "failure": Failure(error_type, text), "duration_ms": duration_ms,
                 "max_rss_kb": w.peak_rss_kb}
+
+    def start_failure(self, exc):
+        """The function error when no worker could be started (fork or pipe failed)."""
+        hint = {errno.EAGAIN: "the process limit is reached, perhaps by processes an earlier invocation left running",
+                errno.EMFILE: "the supervisor ran out of file descriptors",
+                errno.ENOMEM: "out of memory"}.get(exc.errno, "try again")
+        status = "the function's process could not start: %s (%s)" % (exc.strerror or exc, hint)
+        return Failure(PROCESS_EXITED, self.provider.exit_message(status, 0.0, 0.0))
 
     def exited_message(self, duration_ms, status=None, peak_mb=0.0):
         text = self.provider.exit_message(describe_status(status), duration_ms, peak_mb)

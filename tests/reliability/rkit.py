@@ -201,11 +201,12 @@ def image(tag):
 
 
 def runtime_mounts():
-    """`-v` arguments for the bootstrap of this checkout over the image's (FNRUNTIME_MOUNT_BOOTSTRAP=1, development
-    only: it tests today's bootstrap in yesterday's image)."""
+    """`-v` arguments for the bootstrap of this checkout over the image's (FNRUNTIME_MOUNT_BOOTSTRAP=1, or =DIR for
+    another bootstrap folder; development only: it tests today's bootstrap in yesterday's image)."""
     if os.environ.get("FNRUNTIME_MOUNT_BOOTSTRAP", "") in ("", "0"):
         return []
-    return ["-v", "%s:/opt/runtime:ro" % os.path.join(REPO, "bootstrap")]
+    source = os.environ["FNRUNTIME_MOUNT_BOOTSTRAP"]
+    return ["-v", "%s:/opt/runtime:ro" % (source if os.path.isdir(source) else os.path.join(REPO, "bootstrap"))]
 
 
 def docker_cli():
@@ -279,7 +280,8 @@ class Container(object):
         return done.stdout.decode().strip() == "true"
 
     def exec_(self, *command):
-        done = docker("exec", self.name, *command, timeout=60)
+        """Run a command in the container as root (not counted against the function user's process limit)."""
+        done = docker("exec", "-u", "0", self.name, *command, timeout=60)
         return done.stdout.decode("utf-8", "replace")
 
     def supervisor_stats(self):

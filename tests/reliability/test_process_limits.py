@@ -1,7 +1,8 @@
 """Issue 4, process limits in the images: a fork bomb under `docker run --pids-limit` (the cgroup caps the whole
 container, the runtime included), and children that escape the worker's process group and hold every process slot
-(`--ulimit nproc`), so the runtime cannot even start a new worker: each invocation still gets one well-formed error
-naming the cause, the supervisor leaks nothing, and service resumes once the slots are free.
+(`--pids-limit` again), so the runtime cannot even start a new worker: each invocation still gets one well-formed error
+naming the cause, the supervisor leaks nothing, and service resumes once the slots are free. (The pids cgroup is
+per container; RLIMIT_NPROC counts the user's processes across the whole host, which other containers disturb.)
 """
 import time
 import uuid
@@ -47,7 +48,7 @@ def test_fork_bombs_under_a_pids_limit(docker_ready, tag):
 @pytest.mark.parametrize("tag", rkit.TAGS)
 def test_no_process_slot_left_for_a_new_worker(docker_ready, tag):
     hold = 8.0
-    server = served(tag, ["--ulimit", "nproc=64:64"])
+    server = served(tag, ["--pids-limit", "64"])
     try:
         good(server)
         baseline = server.supervisor_stats()[1]
@@ -55,12 +56,18 @@ def test_no_process_slot_left_for_a_new_worker(docker_ready, tag):
         reply = server.invoke({"fault": "fork_bomb_escapes", "nonce": "x", "hold": hold})
         rkit.check_error(reply, server.provider, "ProcessExited",
                          message=r"^Process exited unexpectedly before completing request \(.*exit status 7\)$")
-        blocked = [server.invoke({"nonce": "blocked-%d" % i}) for i in range(3)]
+        time.sleep(0.5)  # the holders take the slot the worker freed
+        blocked = [(i, server.invoke({"nonce": "blocked-%d" % i})) for i in range(5)]
         assert time.time() - started < hold, "the slots were freed before the check; raise `hold`"
-        for reply in blocked:
+        failed = 0
+        for i, reply in blocked:  # a start may win a slot the holders have not grabbed yet: then it is served
+            if reply.ok:
+                assert reply.result["nonce"] == "blocked-%d" % i, reply
+                continue
+            failed += 1
             rkit.check_error(reply, server.provider, "ProcessExited",
-                             message=r"could not start.*Resource temporarily unavailable")
-        assert server.supervisor_stats()[1] == baseline, "the supervisor leaked descriptors on failed starts"
+                             message=r"could not start: Resource temporarily unavailable \(the process limit")
+        assert failed, "no invocation met the exhausted process limit: %r" % blocked
         time.sleep(max(0.0, hold + 2 - (time.time() - started)))
         deadline = time.time() + 20
         while True:
@@ -69,5 +76,6 @@ def test_no_process_slot_left_for_a_new_worker(docker_ready, tag):
                 break
             time.sleep(0.5)
         assert reply.ok and reply.result["nonce"] == "resumed", reply
+        assert server.supervisor_stats()[1] == baseline, "the supervisor leaked descriptors on failed starts"
     finally:
         server.close()

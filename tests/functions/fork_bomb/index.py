@@ -47,7 +47,7 @@ def hold_slots(end):
                 time.sleep(max(0.0, end - time.time()))
                 os._exit(0)
         except OSError:
-            time.sleep(0.005)
+            time.sleep(0.0005)
     os._exit(0)
 
 
