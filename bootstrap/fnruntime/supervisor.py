@@ -18,7 +18,7 @@ from .compat import monotonic, to_bytes, to_text
 from .errors import Failure, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, PayloadTooLarge, RUNTIME_DIR
 from .invocation import Outcome
 from .loader import unpack_zip
-from .protocol import FrameError, MAX_RESPONSE_BYTES, dumps, fd_reader, pack_payload, read_frame, write_all_fd
+from .protocol import FrameError, MAX_RESPONSE_BYTES, fd_reader, pack, read_frame, write_all_fd
 
 POLL_SECONDS = 0.01
 #: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
@@ -225,7 +225,7 @@ class Supervisor(object):
         else:
             sink.lines([start_line])
         if message is None:
-            message = self.send_payload(invocation.worker_payload())
+            message = self.send(invocation.worker_message())
         started = monotonic()
         if message is None:
             message = self.wait(config.timeout)
@@ -241,12 +241,8 @@ class Supervisor(object):
 
     def send(self, message):
         """Send a message to the worker: None, or a failure message if the worker is gone."""
-        return self.send_payload(dumps(message))
-
-    def send_payload(self, payload):
-        """Send a frame's JSON payload (bytes) to the worker, as `send`."""
         try:
-            write_all_fd(self.worker.request_fd, pack_payload(payload))
+            write_all_fd(self.worker.request_fd, pack(message))
             return None
         except (IOError, OSError):
             return self.stop_worker(PROCESS_EXITED, 0, monotonic())
