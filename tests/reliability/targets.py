@@ -134,10 +134,9 @@ class StdioServer(Framed):
     mode = "stdio"
     where = "host"
 
-    def __init__(self, version, provider, stderr_path, env=None):
+    def __init__(self, version, provider, stderr_path, env=None, handler=rkit.FAULTS_HANDLER):
         Framed.__init__(self, version, provider)
-        argv = [host_python(version), rkit.BOOTSTRAP, "--code", rkit.FUNCTIONS, "--serve", "stdio",
-                rkit.FAULTS_HANDLER]
+        argv = [host_python(version), rkit.BOOTSTRAP, "--code", rkit.FUNCTIONS, "--serve", "stdio", handler]
         self.stderr_path = stderr_path
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=open(stderr_path, "wb"), env=rkit.clean_env(runtime_env(provider, env)),
