@@ -294,6 +294,8 @@ class Supervisor(object):
                     return self.stop_worker(OUT_OF_MEMORY, seconds, started)
                 self.reap()
                 if w.status is not None:
+                    if select.select([w.response_fd], [], [], 0)[0]:
+                        continue  # its last answer (or EOF) arrived as it exited: read that first
                     return self.stop_worker(PROCESS_EXITED, seconds, started)
 
     def stop_worker(self, error_type, seconds, started):
