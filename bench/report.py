@@ -1,0 +1,313 @@
+"""Turns bench/results.json into bench/results.md (tables and PASS/FAIL target lines) and the latency plot.
+
+`render(results, png_path)` returns the Markdown text; `targets_text(results)` the target lines alone.
+The hand-written analysis in bench/analysis.md is appended to the generated page as it is.
+"""
+import os
+import statistics
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+VERSIONS = ("27", "36", "37")
+#: The targets of issue 6.
+COLD_RATIO = 1.1
+WARM_RATIO = 1.3
+SOCKET_P50_US = 100.0
+HTTP_RATIO = 3.0
+RSS_MB = 30.0
+
+
+def median_of(runs, key):
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def spread(runs, key, fmt="%.1f"):
+    """`median (min-max)` over the repeats."""
+    values = [r[key] for r in runs if r.get(key) is not None]
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return fmt % values[0]
+    return (fmt + " (" + fmt + "-" + fmt + ")") % (statistics.median(values), min(values), max(values))
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def sections(results):
+    return results.get("sections", {})
+
+
+def versions_of(section):
+    return [v for v in VERSIONS if v in section]
+
+
+# -- targets -------------------------------------------------------------------------------------------------------
+
+def target_lines(results):
+    s = sections(results)
+    lines = []
+    cold = s.get("docker-cold", {})
+    for v in versions_of(cold):
+        f = cold[v]
+        if "skipped" in f:
+            lines.append("- NOT MEASURED cold one-shot py%s: %s" % (v, f["skipped"]))
+            continue
+        lines.append("- %s cold one-shot py%s within %.1fx of `docker run ... python -c pass`: x%.3f (%.0f vs %.0f ms, "
+                     "+%.0f ms)" % (verdict(f["ratio"] <= COLD_RATIO), v, COLD_RATIO, f["ratio"],
+                                    f["subject_ms"]["median"], f["floor_ms"]["median"], f["overhead_ms"]))
+    warm = s.get("docker-warm", {})
+    for v in versions_of(warm):
+        f = warm[v]
+        if "skipped" in f:
+            lines.append("- NOT MEASURED warm py%s: %s" % (v, f["skipped"]))
+            continue
+        for channel, label in (("stdio", "`docker run -i` stdio"), ("unix", "bind-mounted unix socket")):
+            pair = f[channel]
+            ours, floor = median_of(pair["subject"], "p50_us"), median_of(pair["floor"], "p50_us")
+            lines.append("- %s warm p50 py%s over %s within %.1fx of its echo floor: x%.2f (%.1f vs %.1f us)" % (
+                verdict(ours <= WARM_RATIO * floor), v, label, WARM_RATIO, ours / floor, ours, floor))
+        ours = median_of(f["unix"]["subject"], "p50_us")
+        lines.append("- %s warm p50 py%s on the bind-mounted socket under %.0f us: %.1f us" % (
+            verdict(ours < SOCKET_P50_US), v, SOCKET_P50_US, ours))
+    http = s.get("http", {})
+    if "servers" in http:
+        ours = median_of(http["servers"]["fnruntime"].get("8", []), "per_second")
+        peer = median_of(http["servers"]["functions-framework"].get("8", []), "per_second")
+        if ours and peer:
+            lines.append("- %s HTTP at 8 connections at least %.0fx functions-framework (Python %s): x%.2f "
+                         "(%.0f vs %.0f requests/s)" % (verdict(ours >= HTTP_RATIO * peer), HTTP_RATIO,
+                                                        http["python"], ours / peer, ours, peer))
+    elif "skipped" in http:
+        lines.append("- NOT MEASURED HTTP: %s" % http["skipped"])
+    for where, section in (("image", warm), ("host", s.get("host-warm", {}))):
+        for v in versions_of(section):
+            memory = section[v].get("unix", {}).get("memory") if "skipped" not in section[v] else None
+            if memory:
+                lines.append("- %s warm instance py%s (%s) under %.0f MB RSS, supervisor + worker: %.1f MB "
+                             "(PSS %.1f MB)" % (verdict(memory["rss_mb"] < RSS_MB), v, where, RSS_MB,
+                                                memory["rss_mb"], memory["pss_mb"]))
+    return lines
+
+
+def targets_text(results):
+    return "Targets:\n" + "\n".join(target_lines(results))
+
+
+# -- tables --------------------------------------------------------------------------------------------------------
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out.extend("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
+    return "\n".join(out)
+
+
+def start_rows(section, label_key):
+    rows = []
+    for v in versions_of(section):
+        f = section[v]
+        if "skipped" in f:
+            rows.append([v, f["skipped"], "", "", "", "", ""])
+            continue
+        rows.append([f.get(label_key, v), "%.1f (%.1f-%.1f)" % (f["floor_ms"]["median"], f["floor_ms"]["p10"],
+                                                                f["floor_ms"]["p90"]),
+                     "%.1f (%.1f-%.1f)" % (f["subject_ms"]["median"], f["subject_ms"]["p10"], f["subject_ms"]["p90"]),
+                     "x%.3f" % f["ratio"], "+%.1f" % f["overhead_ms"], f["runs"],
+                     "%.1f / %.1f" % tuple(f["load"])])
+    return rows
+
+
+def warm_rows(section, where):
+    rows = []
+    for v in versions_of(section):
+        f = section[v]
+        if "skipped" in f:
+            rows.append(["%s py%s" % (where, v), f["skipped"]] + [""] * 7)
+            continue
+        for channel in ("stdio", "unix"):
+            pair = f[channel]
+            floor, ours = pair["floor"], pair["subject"]
+            ratio = median_of(ours, "p50_us") / median_of(floor, "p50_us")
+            loads = [r["load"][0] for r in floor + ours]
+            rows.append(["%s %s (Python %s)" % (where, channel, f.get("python", v)),
+                         spread(floor, "p50_us"), spread(ours, "p50_us"), "x%.2f" % ratio,
+                         "%s / %s" % (spread(floor, "p99_us", "%.0f"), spread(ours, "p99_us", "%.0f")),
+                         "%s / %s" % (spread(floor, "per_second", "%.0f"), spread(ours, "per_second", "%.0f")),
+                         "%s / %s" % (spread(floor, "cpu_us_per_invocation", "%.0f"),
+                                      spread(ours, "cpu_us_per_invocation", "%.0f")),
+                         len(ours), "%.1f-%.1f" % (min(loads), max(loads))])
+    return rows
+
+
+def memory_rows(s):
+    rows = []
+    for where, section in (("image", s.get("docker-warm", {})), ("host", s.get("host-warm", {}))):
+        for v in versions_of(section):
+            if "skipped" in section[v]:
+                continue
+            for channel in ("stdio", "unix"):
+                memory = section[v][channel].get("memory")
+                if not memory:
+                    continue
+                procs = ", ".join("%s %.1f MB" % (p["cmdline"].split()[-1] if i == 0 else "worker",
+                                                  p.get("rss_kb", 0) / 1024.0)
+                                  for i, p in enumerate(memory["processes"]))
+                rows.append(["%s py%s %s" % (where, v, channel), "%.1f" % memory["rss_mb"], "%.1f" % memory["pss_mb"],
+                             procs])
+    http = s.get("http", {}).get("servers", {}).get("fnruntime", {})
+    for connections, runs in sorted(http.items()):
+        memory = runs[0].get("memory")
+        if memory:
+            rows.append(["host py37 http after wrk c=%s" % connections, "%.1f" % memory["rss_mb"],
+                         "%.1f" % memory["pss_mb"], "%d processes" % len(memory["processes"])])
+    return rows
+
+
+def http_rows(http):
+    rows = []
+    for connections in ("1", "8"):
+        for name in ("fnruntime", "functions-framework"):
+            runs = http["servers"].get(name, {}).get(connections, [])
+            if not runs:
+                continue
+            rows.append([name, connections, spread(runs, "per_second", "%.0f"), spread(runs, "p50_us", "%.0f"),
+                         spread(runs, "p99_us", "%.0f"), sum(r.get("non_2xx", 0) for r in runs),
+                         "%.1f-%.1f" % (min(r["load"][0] for r in runs), max(r["load"][0] for r in runs))])
+    return rows
+
+
+def meta_line(section):
+    meta = section.get("_meta", {})
+    if not meta:
+        return ""
+    return "_Measured %s at commit %s in %.0f s%s._" % (meta.get("when"), meta.get("commit"), meta.get("seconds", 0),
+                                                       " (--quick smoke run)" if meta.get("quick") else "")
+
+
+def render(results, png_path):
+    s = sections(results)
+    plotted = plot(results, png_path)
+    machine = next((sec["_meta"]["machine"] for sec in s.values() if "_meta" in sec), {})
+    out = ["# Benchmark results", "",
+           "Generated by `make bench` (`bench/run.py`; `--help` for the options) from `bench/results.json`; the "
+           "analysis at the end is hand-written (`bench/analysis.md`). Machine: %s CPUs (%s), kernel %s, shared "
+           "with other engineers' builds and tests: the load is reported beside each figure and every warm "
+           "measurement is repeated, floor and runtime interleaved; figures are `median (min-max)` over the "
+           "repeats." % (machine.get("cpus", "?"), machine.get("cpu", "?"), machine.get("kernel", "?")), "",
+           "## Targets", ""]
+    out.extend(target_lines(results) or ["- nothing measured yet"])
+    if "docker-cold" in s:
+        out += ["", "## Cold one-shot in the images", "",
+                "`docker run --rm -v trivial:/var/task:ro runtime:pyXY index.handler '{}'` against the floor "
+                "`docker run --rm --entrypoint python runtime:pyXY -c pass`, timed alternately; milliseconds, "
+                "median (p10-p90).", "", meta_line(s["docker-cold"]), "",
+                table(["image", "floor ms", "one-shot ms", "ratio", "overhead ms", "runs", "load before/after"],
+                      start_rows(s["docker-cold"], "image"))]
+    if "host-start" in s:
+        out += ["", "## The bootstrap's own start on the host", "",
+                "`python bootstrap/bootstrap.py --code bench/functions/trivial index.handler '{}'` (supervisor, "
+                "worker fork, handler load, one invocation) against `python -c pass`, same interpreter, timed "
+                "alternately; milliseconds.", "", meta_line(s["host-start"]), "",
+                table(["Python", "python -c pass", "bootstrap one-shot", "ratio", "overhead ms", "runs",
+                       "load before/after"], start_rows(s["host-start"], "python"))]
+    warm = warm_rows(s.get("docker-warm", {}), "image") + warm_rows(s.get("host-warm", {}), "host")
+    if warm:
+        out += ["", "## Warm framed round trips", "",
+                "One client on the host sends a request frame, waits for the response, and sends the next: "
+                "`{\"id\": n, \"event\": {}}` to the trivial handler, %s measured round trips after a warm-up. "
+                "The floor is `bench/floors/echo.py` over the same channel in the same interpreter: a supervisor "
+                "process that forwards each frame to a forked worker over pipes, the worker decoding it once. "
+                "`stdio` in an image is `docker run -i`; `unix` in an image is a socket in a bind-mounted host "
+                "directory. Latencies in microseconds; `cpu` is the CPU time of the server's processes per "
+                "invocation (less sensitive to the machine's load than latency)." % _invocations(s), "",
+                meta_line(s.get("docker-warm", {})) or meta_line(s.get("host-warm", {})), "",
+                table(["channel", "floor p50", "runtime p50", "p50 ratio", "p99 floor / runtime",
+                       "invocations/s floor / runtime", "cpu us/inv floor / runtime", "repeats", "load"], warm)]
+        if plotted:
+            out += ["", "![latency distributions](latency.png)"]
+    http = s.get("http", {})
+    if "servers" in http:
+        out += ["", "## HTTP `POST /invoke`, keep-alive", "",
+                "`wrk -t1 -cN -d%ds --latency` posting `{}`, against `--serve http:127.0.0.1:PORT` and Google's "
+                "functions-framework 3.9.2 (gunicorn gthread, its defaults) serving the same trivial handler, both "
+                "on the host's Python %s; a 2-second warm-up first. wrk shares the 2 CPUs with the server."
+                % (http["seconds"], http["python"]), "", meta_line(http), "",
+                table(["server", "connections", "requests/s", "p50 us", "p99 us", "non-2xx", "load"],
+                      http_rows(http))]
+    memory = memory_rows(s)
+    if memory:
+        out += ["", "## Memory of a warm instance", "",
+                "Resident set of the runtime's own processes (supervisor, worker) after the warm runs with the "
+                "trivial handler, from `/proc/PID/status` (VmRSS) and `/proc/PID/smaps_rollup` (PSS: shared pages "
+                "divided between the processes that share them; the forked worker shares most of its pages with "
+                "the supervisor, so RSS counts them twice).", "",
+                table(["instance", "RSS MB", "PSS MB", "processes (RSS)"], memory)]
+    sizes = s.get("sizes", {}).get("bytes")
+    if sizes:
+        out += ["", "## Image sizes", "", meta_line(s["sizes"]), "",
+                table(["tag", "size MB"], [[tag, "%.1f" % (size / 1e6)] for tag, size in sorted(sizes.items())])]
+    analysis = os.path.join(BENCH, "analysis.md")
+    if os.path.exists(analysis):
+        with open(analysis) as handle:
+            out += ["", handle.read().rstrip()]
+    return "\n".join(out) + "\n"
+
+
+def _invocations(s):
+    for name in ("docker-warm", "host-warm"):
+        for v in versions_of(s.get(name, {})):
+            f = s[name][v]
+            if "stdio" in f:
+                return "{:,}".format(f["stdio"]["invocations"])
+    return "10,000"
+
+
+# -- plot ----------------------------------------------------------------------------------------------------------
+
+def representative(runs):
+    """The repeat whose p50 is the median one."""
+    ordered = sorted(runs, key=lambda r: r["p50_us"])
+    return ordered[len(ordered) // 2]
+
+
+def plot(results, png_path):
+    """CDFs of the warm round-trip latencies, one panel per channel; False when there is nothing to plot."""
+    s = sections(results)
+    panels = []
+    for name, where in (("docker-warm", "image"), ("host-warm", "host")):
+        for channel in ("stdio", "unix"):
+            curves = [(v, s[name][v][channel]) for v in versions_of(s.get(name, {}))
+                      if "skipped" not in s[name][v]]
+            if curves:
+                panels.append(("%s, %s" % (where, "docker run -i stdio" if where == "image" and channel == "stdio"
+                                           else "bind-mounted unix socket" if where == "image" else channel), curves))
+    if not panels:
+        return False
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    columns = 2
+    rows = (len(panels) + 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(12, 4.2 * rows), squeeze=False)
+    colours = {"27": "tab:blue", "36": "tab:orange", "37": "tab:green"}
+    for ax, (title, curves) in zip(axes.flat, panels):
+        for version, pair in curves:
+            for kind, style, label in (("subject", "-", "runtime"), ("floor", "--", "echo floor")):
+                quantiles = representative(pair[kind])["quantiles_us"]
+                ys = [100.0 * i / (len(quantiles) - 1) for i in range(len(quantiles))]
+                ax.plot(quantiles, ys, style, color=colours[version], label="py%s %s" % (version, label))
+        ax.set_xscale("log")
+        ax.set_title(title)
+        ax.set_xlabel("round-trip latency (us, log scale)")
+        ax.set_ylabel("percent of invocations")
+        ax.axvline(SOCKET_P50_US, color="grey", linewidth=0.6, linestyle=":")
+        ax.grid(True, which="both", linewidth=0.3)
+        ax.legend(fontsize=7, loc="lower right")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
+    fig.suptitle("Warm framed round trips, trivial handler: runtime (solid) vs echo floor (dashed)")
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=90)
+    plt.close(fig)
+    return True
