@@ -90,7 +90,9 @@ def check_fault_reply(fault, reply, target, event):
     if fault.stable_type == "fork-failure":
         # the worker's own fork fails first (an exception) or a forked copy keeps it busy until the timeout
         assert not reply.ok, reply
-        if reply.error_type == "FunctionTimeout" or (provider == "tencent" and reply.body.get("statusCode") == 433):
+        timed_out = reply.error_type == "FunctionTimeout" or reply.body.get("statusCode") == 433 or \
+            reply.body.get("errorType", reply.body.get("error_type")) == "FunctionTimeout"
+        if timed_out:
             rkit.check_error(reply, provider, "FunctionTimeout", message=TIMEOUT_MESSAGES[provider])
         else:
             shown = "OSError" if target.version == "2.7" else "BlockingIOError"

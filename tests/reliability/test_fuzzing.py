@@ -8,6 +8,7 @@ connection hanging, and a good invocation on a fresh connection must then succee
 must not stop the server from serving others meanwhile.
 """
 import json
+import os
 import socket
 import struct
 import threading
@@ -21,7 +22,8 @@ import rkit
 
 pytestmark = pytest.mark.docker
 
-EXAMPLES = 100
+#: Hypothesis examples per test and image (FNRUNTIME_FUZZ_EXAMPLES); derandomized, so a CI run is reproducible.
+EXAMPLES = int(os.environ.get("FNRUNTIME_FUZZ_EXAMPLES", "100"))
 #: How long the server may take to answer and close after the client has sent everything and shut its side.
 CLOSE_WITHIN_S = 15.0
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
