@@ -523,7 +523,7 @@ def image_or_none(client, name):
 @dataclasses.dataclass
 class BuildResult:
     image_id: str = ""
-    steps: list = dataclasses.field(default_factory=list)        # (stage, instruction, cached)
+    steps: list = dataclasses.field(default_factory=list)  # [stage, instruction, cached, resulting image id]
     seconds: float = 0.0
 
 
@@ -553,7 +553,7 @@ def run_build(client, log, what, fileobj, tag, buildargs=None, labels=None, noca
                 if from_match:
                     stage = from_match.group(1) or stage
                 log.say("[%s] %s" % (what, line[:160]))
-                result.steps.append([stage, match.group(3), None])
+                result.steps.append([stage, match.group(3), None, None])
             elif line.strip() == "---> Using cache":
                 if result.steps:
                     result.steps[-1][2] = True
@@ -561,6 +561,9 @@ def run_build(client, log, what, fileobj, tag, buildargs=None, labels=None, noca
             elif line.strip().startswith("---> Running in"):
                 if result.steps:
                     result.steps[-1][2] = False
+            elif re.fullmatch(r" ---> [0-9a-f]{12}", line):
+                if result.steps:
+                    result.steps[-1][3] = line.split()[-1]
             elif line.strip():
                 tail.append(line)
                 if log.verbose:
@@ -780,7 +783,8 @@ def report(client, log, built, options, started):
         ran = [s for s in result.steps if not s[2]]
         rows.append({"image": name, "size": image.attrs["Size"], "python": base.python_version,
                      "provider": tag_plan.provider, "base": base.kind, "id": image.id, "input_hash": digest,
-                     "seconds": round(result.seconds, 1), "steps": len(result.steps), "steps_run": ran})
+                     "seconds": round(result.seconds, 1), "steps": len(result.steps), "steps_run": ran,
+                     "step_images": result.steps})
         log.say("%-24s %8s  Python %-8s provider %-8s base %-8s %4d steps, %3d run, %6.1fs"
                 % (name, human_size(image.attrs["Size"]), base.python_version, tag_plan.provider, base.kind,
                    len(result.steps), len(ran), result.seconds))
