@@ -64,7 +64,62 @@ class ArgumentError(UsageError):
     pass
 
 
+#: The options `parse_plain` reads itself (option -> destination, allowed values or None) and its flags.
+PLAIN_OPTIONS = {"--provider": ("provider", PROVIDERS), "--timeout": ("timeout", None), "--memory": ("memory", None),
+                 "--initializer": ("initializer", None), "--initializer-timeout": ("initializer_timeout", None),
+                 "--name": ("name", None), "--code": ("code", None), "--zip": ("zip", None),
+                 "--event-file": ("event_file", None), "--serve": ("serve", None),
+                 "--invocation-type": ("invocation_type", ("RequestResponse", "Event"))}
+PLAIN_FLAGS = {"--api-gateway": "api_gateway"}
+
+
+def parse_plain(argv):
+    """The options of a plain command line, exactly as build_parser() reads it, or None for any other.
+
+    Plain: options spelt in full (`--name VALUE`, `--name=VALUE`, flags), with allowed values; at most two
+    positionals, in one run; no value or positional that starts with "-". Everything else (help, abbreviations,
+    errors) goes to argparse, whose import and set-up cost as much as the interpreter's own start (20 to 33
+    million instructions on 2.7 to 3.7), on every cold start.
+    """
+    options = dict((dest, None) for dest, _ in PLAIN_OPTIONS.values())
+    options.update(handler=None, event=None, api_gateway=False)
+    positionals, runs, after_positional = [], 0, False
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        index += 1
+        if not arg.startswith("-"):
+            runs += 0 if after_positional else 1
+            positionals.append(arg)
+            after_positional = True
+            continue
+        after_positional = False
+        name, equals, value = arg.partition("=")
+        if name in PLAIN_FLAGS and not equals:
+            options[PLAIN_FLAGS[name]] = True
+            continue
+        if name not in PLAIN_OPTIONS:
+            return None
+        if not equals:
+            if index == len(argv) or argv[index].startswith("-"):
+                return None
+            value = argv[index]
+            index += 1
+        dest, allowed = PLAIN_OPTIONS[name]
+        if value.startswith("-") or (allowed is not None and value not in allowed):
+            return None
+        options[dest] = value
+    if runs > 1 or len(positionals) > 2:
+        return None
+    options["handler"], options["event"] = (positionals + [None, None])[:2]
+    return options
+
+
 def parse(argv):
+    """(argparse parser or None, options dict); ArgumentError names what is wrong."""
+    options = parse_plain(argv)
+    if options is not None:
+        return None, options
     parser = build_parser()
 
     def fail(message):
