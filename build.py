@@ -9,6 +9,7 @@ progress, prints each image's size, and exits non-zero naming the failing step. 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import configparser
 import dataclasses
 import glob
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -214,9 +216,10 @@ def load_catalogue(images_dir=None):
 
 @dataclasses.dataclass(frozen=True)
 class Group:
-    """Libraries installed together into one layer (one build stage)."""
+    """Libraries installed together into one layer (one build stage); their wheels come from stage wheels-SOURCE."""
     name: str
     specs: tuple
+    source: str = "tools"
 
     @property
     def apt(self):
@@ -250,19 +253,24 @@ class TagPlan:
         return "%s:%s" % (repository, self.tag)
 
 
-def groups_of(specs, prefix):
+def groups_of(specs, prefix, provider=None):
+    """One group per layer; the wheels of a provider's layer are built in one stage for its strict and union tags."""
     groups = []
     for layer in LAYER_ORDER:
         members = tuple(s for s in specs if s.layer == layer and s.version)
         if members:
-            groups.append(Group(name="%s-%s" % (prefix, layer) if layer != "tools" else "tools", specs=members))
+            if layer == "tools":
+                groups.append(Group(name="tools", specs=members, source="tools"))
+            else:
+                groups.append(Group(name="%s-%s" % (prefix, layer), specs=members,
+                                    source="%s-%s" % (provider or prefix, layer)))
     return groups
 
 
 def strict_plan(cat, py, provider):
     tools = [s for s in cat.specs if s.py == py and s.layer == "tools"]
     own = [s for s in cat.specs if s.py == py and s.provider == provider and s.layer != "tools"]
-    groups = groups_of(tools, "tools") + groups_of(own, provider)
+    groups = groups_of(tools, "tools") + groups_of(own, provider, provider)
     return TagPlan(tag="py%s-%s" % (py, provider), py=py, kind=provider, provider=provider,
                    groups=tuple(groups), specs=tuple(tools + own))
 
@@ -289,7 +297,7 @@ def union_plan(cat, py):
                                                  missing=override.missing) if override else spec)
         seen.update(s.key for s in added)
         promised.extend(added)
-        groups += groups_of(added, provider if index == 0 else "union-" + provider)
+        groups += groups_of(added, provider if index == 0 else "union-" + provider, provider)
     unused = set(overrides) - seen
     if unused:
         raise BuildError("union.toml overrides %s for py%s, which no table of py%s lists" % (sorted(unused), py, py))
@@ -329,7 +337,7 @@ def template_fragments(images_dir):
             fragments[name] = ""
         elif name:
             fragments[name] += line
-    missing = {"head", "group", "image"} - set(fragments)
+    missing = {"head", "wheels", "group", "image"} - set(fragments)
     if missing:
         raise BuildError("Dockerfile.template lacks fragments %s" % sorted(missing))
     return {k: string.Template(v) for k, v in fragments.items()}
@@ -355,15 +363,36 @@ def build_apt_for(cat, py):
     return sorted(packages)
 
 
+def wheel_manifests(cat, py):
+    """{wheel stage: manifest} for PY: each stage builds every wheel that any tag of PY takes from it, so the strict
+    and the union tags of a provider share one compile of its libraries."""
+    wanted = {}
+    for tag_plan in plan(cat, [py]):
+        for group in tag_plan.groups:
+            for spec in group.specs:
+                entry = {"name": spec.name, "version": spec.version}
+                if spec.source:
+                    entry["source"] = spec.source
+                wanted.setdefault(group.source, {})[(spec.key, spec.version)] = entry
+    return {source: json.dumps({"wheels": source, "entries": [entries[k] for k in sorted(entries)]},
+                               indent=1, sort_keys=True) + "\n"
+            for source, entries in wanted.items()}
+
+
 def render_dockerfile(cat, tag_plan):
     fragments = template_fragments(cat.images_dir)
     line = cat.python(tag_plan.py)
     parts = [fragments["head"].substitute(
         python_version=line.version, build_apt=" ".join(build_apt_for(cat, tag_plan.py)),
         build_tools=" ".join(line.build_tools))]
+    sources = []
+    for group in tag_plan.groups:
+        if group.source not in sources:
+            sources.append(group.source)
+            parts.append(fragments["wheels"].substitute(source=group.source))
     copies = []
     for group in tag_plan.groups:
-        parts.append(fragments["group"].substitute(group=group.name))
+        parts.append(fragments["group"].substitute(group=group.name, source=group.source))
         if group.apt:
             copies.append(apt_install_line(group.apt))
         copies.append("COPY --from=group-%s /staging/ /usr/local/" % group.name)
@@ -384,8 +413,10 @@ def context_files(cat, tag_plan, bootstrap_dir):
     """Every file of the tag's build context except the host certificate, as {path: bytes}."""
     files = {"Dockerfile": render_dockerfile(cat, tag_plan).encode(),
              "build/pkgtool.py": (cat.images_dir / "pkgtool.py").read_bytes()}
+    manifests = wheel_manifests(cat, tag_plan.py)
     for group in tag_plan.groups:
         files["groups/%s.json" % group.name] = group.manifest().encode()
+        files["wheels/%s.json" % group.source] = manifests[group.source].encode()
     files.update(bootstrap_files(bootstrap_dir))
     return files
 
@@ -685,13 +716,15 @@ def needs_rewrite(rel, stdlib):
             or re.match(re.escape(stdlib) + r"(_sysconfigdata.*\.py|config-[^/]*/.*)$", rel) is not None)
 
 
-def ensure_rootfs(client, log, cat, suite, fresh=False):
+def ensure_rootfs(client, log, cat, suite, fresh=""):
     """runtime-base/debian:SUITE from debootstrap (once; reused while the recipe is unchanged)."""
     script = cat.images_dir / "base" / "debian-rootfs.sh"
     recipe = hashlib.sha256(script.read_bytes() + suite.encode() + cat.debian_mirror.encode()).hexdigest()[:16]
     name = "%s:%s" % (ROOTFS_REPO, suite)
     image = image_or_none(client, name)
-    if image and (image.labels or {}).get("runtime.rootfs-recipe") == recipe and not fresh:
+    labels = (image.labels or {}) if image else {}
+    if image and labels.get("runtime.rootfs-recipe") == recipe and (
+            not fresh or labels.get("runtime.rootfs-run") == fresh):
         log.say("base: reusing %s (debootstrap %s, recipe %s)" % (name, suite, recipe))
         return name
     log.say("base: debootstrap --variant=minbase %s from %s (about a minute)" % (suite, cat.debian_mirror))
@@ -708,15 +741,18 @@ def ensure_rootfs(client, log, cat, suite, fresh=False):
             raise BuildError("local base: step 'debootstrap %s' failed (exit %d):\n%s"
                              % (suite, proc.returncode, "\n".join(tail)))
         client.api.import_image_from_file(tar_path, repository=ROOTFS_REPO, tag=suite,
-                                          changes=["LABEL runtime.rootfs-recipe=%s" % recipe])
+                                          changes=["LABEL runtime.rootfs-recipe=%s" % recipe,
+                                                   "LABEL runtime.rootfs-run=%s" % (fresh or "-")])
     log.say("base: imported %s" % name)
     return name
 
 
-def ensure_local_base(client, log, cat, line, prefix_arg, fresh=False):
+def ensure_local_base(client, log, cat, line, prefix_arg, rootfs_lock, fresh=""):
+    """runtime-base/python:X.Y.Z-SUITE; FRESH (the --no-cache salt) redoes it, and the rootfs once per run."""
     prefix = find_prefix(line, prefix_arg)
     version = prefix_version(prefix, line)
-    rootfs = ensure_rootfs(client, log, cat, line.local_suite, fresh)
+    with rootfs_lock:  # one debootstrap for all Python versions built side by side
+        rootfs = ensure_rootfs(client, log, cat, line.local_suite, fresh)
     name = "%s:%s-%s" % (LOCAL_BASE_REPO, version, line.local_suite)
     log.say("base: assembling %s from %s (CPython %s) on %s" % (name, prefix, version, rootfs))
     with tempfile.TemporaryFile() as context:
@@ -724,13 +760,13 @@ def ensure_local_base(client, log, cat, line, prefix_arg, fresh=False):
         try:
             run_build(client, log, "base py%s" % line.py, context, name,
                       buildargs={"ROOTFS_IMAGE": rootfs, "PYTHON_VERSION": version,
-                                 "PYTHON_MM": line.version, "RUNTIME_LIBS": LOCAL_BASE_LIBS}, nocache=fresh)
+                                 "PYTHON_MM": line.version, "RUNTIME_LIBS": LOCAL_BASE_LIBS}, nocache=bool(fresh))
         except BuildError as error:
             raise BuildError("local base %s: %s" % (name, error)) from None
     return Base(image=name, kind="local", python_version=version)
 
 
-def choose_base(client, log, cat, line, options):
+def choose_base(client, log, cat, line, options, rootfs_lock):
     prefix_arg = options.prefixes.get(line.py)
     if not options.local_base and not prefix_arg:
         pulled, error = pull_official(client, log, line.official_base)
@@ -746,7 +782,7 @@ def choose_base(client, log, cat, line, options):
         log.loud("LOCAL BASE requested (%s): Debian %s (debootstrap) + CPython %s prefix %s"
                  % ("--python-prefix" if prefix_arg else "--local-base", line.local_suite, line.version,
                     prefix_arg or "from pyenv"))
-    return ensure_local_base(client, log, cat, line, prefix_arg, fresh=options.no_cache)
+    return ensure_local_base(client, log, cat, line, prefix_arg, rootfs_lock, fresh=options.cache_salt)
 
 
 # ------------------------------------------------------------------------------------------------------ build
@@ -874,6 +910,8 @@ def parse_args(argv):
     parser.add_argument("--no-cache", action="store_true",
                         help="reuse no layer built before this run (the local base is redone too): the time of a "
                              "build from an empty cache; layers built in this run are still shared between tags")
+    parser.add_argument("--jobs", type=int, default=0,
+                        help="Python versions built side by side (default: one per CPU, at most one per version)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every line of build output")
     options = parser.parse_args(argv)
     options.cache_salt = os.urandom(8).hex() if options.no_cache else ""
@@ -892,6 +930,22 @@ def parse_args(argv):
     if bad:
         parser.error("unknown provider %s (use %s)" % (", ".join(bad), ", ".join(sorted(known))))
     return options
+
+
+def build_version(client, log, cat, line, line_plans, settings, options, shared):
+    """Base and tags of one Python version, in order (tags share its layers); stops early if another version failed."""
+    log.banner("Python %s: base" % line.version)
+    base = choose_base(client, log, cat, line, options, shared["rootfs"])
+    log.say("base py%s: %s (%s, Python %s)" % (line.py, base.image, base.kind, base.python_version))
+    built = []
+    for tag_plan in line_plans:
+        if shared["stop"].is_set():
+            raise BuildError("%s: not built (another Python version failed)" % tag_plan.image(options.repository))
+        name = tag_plan.image(options.repository)
+        log.banner("%s (%d layers of libraries)" % (name, len(tag_plan.groups)))
+        result, digest = build_tag(client, log, cat, tag_plan, base, settings, options)
+        built.append((name, tag_plan, base, result, digest))
+    return built
 
 
 def main(argv=None):
@@ -927,19 +981,23 @@ def main(argv=None):
         log.say("docker: engine %s, API %s; index %s, certificate %s%s" % (
             client.version().get("Version"), client.api.api_version, settings.index_url, settings.cert or "none",
             "; not passed (not http/https): " + " ".join(settings.dropped) if settings.dropped else ""))
-        built = []
-        for line in cat.pythons:
-            line_plans = [p for p in plans if p.py == line.py]
-            if not line_plans:
-                continue
-            log.banner("Python %s: base" % line.version)
-            base = choose_base(client, log, cat, line, options)
-            log.say("base: %s (%s, Python %s)" % (base.image, base.kind, base.python_version))
-            for tag_plan in line_plans:
-                name = tag_plan.image(options.repository)
-                log.banner("%s (%d layers of libraries)" % (name, len(tag_plan.groups)))
-                result, digest = build_tag(client, log, cat, tag_plan, base, settings, options)
-                built.append((name, tag_plan, base, result, digest))
+        versions = [line for line in cat.pythons if any(p.py == line.py for p in plans)]
+        jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(versions)))
+        if jobs > 1:
+            log.say("building %d Python versions, %d at a time (--jobs)" % (len(versions), jobs))
+        shared = {"rootfs": threading.Lock(), "stop": threading.Event()}
+        built, failures = [], []
+        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(build_version, client, log, cat, line, [p for p in plans if p.py == line.py],
+                                   settings, options, shared) for line in versions]
+            for future in futures:
+                try:
+                    built.extend(future.result())
+                except BuildError as error:
+                    shared["stop"].set()
+                    failures.append(str(error))
+        if failures:
+            raise BuildError("\n\n".join(failures))
         report(client, log, built, options, started)
         return 0
     except BuildError as error:
