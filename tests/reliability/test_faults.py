@@ -58,6 +58,7 @@ FAULTS = [
     Fault("forked_child_exits", None, None, None, False, False),
     Fault("forked_child_returns", None, None, None, False, False),
     Fault("forked_child_raises", None, None, None, False, False),
+    Fault("answer_cut_short", "ProcessExited", None, EXITED % r"\bexit status 9", True, False),
 ]
 MB = 1024 * 1024
 #: A process count of the container's pid namespace that means "supervisor, worker and the probe, no leftovers".

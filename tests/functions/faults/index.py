@@ -36,6 +36,7 @@ FAULTS = {
     "forked_child_exits": ("forks_child", "child_exits"),
     "forked_child_returns": ("forks_child", "child_returns"),
     "forked_child_raises": ("forks_child", "child_raises"),
+    "answer_cut_short": ("cuts_answer", "handler"),
 }
 
 
