@@ -720,7 +720,7 @@ def ensure_rootfs(client, log, cat, suite, fresh=""):
     """runtime-base/debian:SUITE from debootstrap (once; reused while the recipe is unchanged)."""
     script = cat.images_dir / "base" / "debian-rootfs.sh"
     recipe = hashlib.sha256(script.read_bytes() + suite.encode() + cat.debian_mirror.encode()).hexdigest()[:16]
-    name = "%s:%s" % (ROOTFS_REPO, suite)
+    name = "%s:%s%s" % (ROOTFS_REPO, suite, "-fresh" if fresh else "")
     image = image_or_none(client, name)
     labels = (image.labels or {}) if image else {}
     if image and labels.get("runtime.rootfs-recipe") == recipe and (
@@ -740,7 +740,7 @@ def ensure_rootfs(client, log, cat, suite, fresh=""):
         if proc.wait() != 0:
             raise BuildError("local base: step 'debootstrap %s' failed (exit %d):\n%s"
                              % (suite, proc.returncode, "\n".join(tail)))
-        client.api.import_image_from_file(tar_path, repository=ROOTFS_REPO, tag=suite,
+        client.api.import_image_from_file(tar_path, repository=ROOTFS_REPO, tag=name.split(":", 1)[1],
                                           changes=["LABEL runtime.rootfs-recipe=%s" % recipe,
                                                    "LABEL runtime.rootfs-run=%s" % (fresh or "-")])
     log.say("base: imported %s" % name)
@@ -753,7 +753,8 @@ def ensure_local_base(client, log, cat, line, prefix_arg, rootfs_lock, fresh="")
     version = prefix_version(prefix, line)
     with rootfs_lock:  # one debootstrap for all Python versions built side by side
         rootfs = ensure_rootfs(client, log, cat, line.local_suite, fresh)
-    name = "%s:%s-%s" % (LOCAL_BASE_REPO, version, line.local_suite)
+    # --no-cache builds its own base next to the usual one, so the usual images keep their cache
+    name = "%s:%s-%s%s" % (LOCAL_BASE_REPO, version, line.local_suite, "-fresh" if fresh else "")
     log.say("base: assembling %s from %s (CPython %s) on %s" % (name, prefix, version, rootfs))
     with tempfile.TemporaryFile() as context:
         prefix_context(prefix, line, (cat.images_dir / "base" / "Dockerfile.python").read_bytes(), context)

@@ -127,13 +127,21 @@ def fetch_source(project, filename):
 
 def cmd_wheels(group_path, wheel_dir):
     group = load_group(group_path)
-    targets = []
+    rounds = []  # pip takes one version of a name per run: a strict and a union version go in separate runs
     for entry in group["entries"]:
         if entry.get("source"):
-            targets.append(fetch_source(entry["name"], entry["source"]))
+            target = fetch_source(entry["name"], entry["source"])
         else:
-            targets.append("%s==%s" % (entry["name"], entry["version"]))
-    pip(["wheel", "--no-deps", "--wheel-dir", wheel_dir] + index_options() + targets)
+            target = "%s==%s" % (entry["name"], entry["version"])
+        name = re.sub(r"[-_.]+", "-", entry["name"]).lower()
+        for targets in rounds:
+            if name not in targets:
+                targets[name] = target
+                break
+        else:
+            rounds.append({name: target})
+    for targets in rounds:
+        pip(["wheel", "--no-deps", "--wheel-dir", wheel_dir] + index_options() + sorted(targets.values()))
     shutil.rmtree(SOURCE_DIR, ignore_errors=True)
 
 
