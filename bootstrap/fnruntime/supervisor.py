@@ -28,6 +28,10 @@ LOG_CAP_BYTES = 1024 * 1024
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
+class AnswerTimeout(Exception):
+    """The invocation's deadline passed while its answer was still arriving."""
+
+
 class LogSink(object):
     """Collects one invocation's log: streams it (one-shot) or buffers it up to a cap (serving)."""
 
@@ -280,7 +284,9 @@ class Supervisor(object):
                 self.pump_logs(w)
             if w.response_fd in ready:
                 try:
-                    message = read_frame(w.recv, MAX_RESPONSE_BYTES)
+                    message = read_frame(self.answer_reader(w, deadline), MAX_RESPONSE_BYTES)
+                except AnswerTimeout:
+                    return self.stop_worker(TIMEOUT, seconds, started)
                 except (FrameError, IOError, OSError):
                     message = None
                 if message is None:
@@ -297,6 +303,29 @@ class Supervisor(object):
                     if select.select([w.response_fd], [], [], 0)[0]:
                         continue  # its last answer (or EOF) arrived as it exited: read that first
                     return self.stop_worker(PROCESS_EXITED, seconds, started)
+
+    def answer_reader(self, w, deadline):
+        """`recv(n)` for the rest of the worker's answer that never blocks past the deadline, nor on a worker that died
+        in the middle of it (a copy it forked may hold the pipe open, so no end of file would come: b"" instead)."""
+        def recv(size):
+            while True:
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    raise AnswerTimeout()
+                try:
+                    ready = select.select([w.response_fd, w.log_fd], [], [], min(remaining, POLL_SECONDS))[0]
+                except select.error as exc:
+                    if exc.args[0] == errno.EINTR:
+                        continue
+                    raise
+                if w.log_fd in ready:
+                    self.pump_logs(w)
+                if w.response_fd in ready:
+                    return w.recv(size)
+                self.reap()
+                if w.status is not None and not select.select([w.response_fd], [], [], 0)[0]:
+                    return b""
+        return recv
 
     def stop_worker(self, error_type, seconds, started):
         """Kill the worker and describe why, as a failure message like the worker's own."""
