@@ -68,7 +68,13 @@ def ensure_wrk():
 # -- interpreters and images ---------------------------------------------------------------------------------------
 
 def host_python(version):
-    """The host interpreter for 27/36/37: $BENCH_PY27..., else pyenv's newest X.Y.*; None when absent."""
+    """The host interpreter for 27/36/37, its runtime byte-compiled: $BENCH_PY27..., else pyenv's newest X.Y.*;
+    None when absent."""
+    python = find_python(version)
+    return compile_runtime(python) if python else None
+
+
+def find_python(version):
     explicit = os.environ.get("BENCH_PY%s" % version)
     if explicit:
         return explicit
@@ -78,6 +84,14 @@ def host_python(version):
     if candidates:
         return candidates[-1]
     return shutil.which("python%s" % dotted)
+
+
+def compile_runtime(python):
+    """Byte-compile the runtime for `python` (up-to-date files are skipped), as the image build does: a stale or
+    missing .pyc would make every start compile the package (PYTHONDONTWRITEBYTECODE is set on the machines here)."""
+    subprocess.run([python, "-m", "compileall", "-q", os.path.join(ROOT, "bootstrap")], check=True,
+                   stdout=subprocess.DEVNULL)
+    return python
 
 
 def python_version(python):
