@@ -25,16 +25,28 @@ def loadavg():
         return float(handle.read().split()[0])
 
 
-def wait_quiet(max_load, timeout, log):
-    """Wait until the 1-minute load is under `max_load` (other engineers share the machine), at most `timeout` s."""
+def cpu_busy(interval=1.0):
+    """The fraction of all CPUs busy over the next `interval` seconds (from /proc/stat), while we measure nothing."""
+    def sample():
+        with open("/proc/stat") as handle:
+            fields = [int(x) for x in handle.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+    total0, idle0 = sample()
+    time.sleep(interval)
+    total1, idle1 = sample()
+    return 1.0 - (idle1 - idle0) / float(max(1, total1 - total0))
+
+
+def wait_quiet(max_busy, timeout, log):
+    """Wait until other processes keep less than `max_busy` of the CPUs busy (other engineers share the machine),
+    at most `timeout` seconds; returns the last busy fraction seen."""
     deadline = time.monotonic() + timeout
-    load = loadavg()
-    if load >= max_load:
-        log("  load %.2f >= %.2f: waiting up to %ds for a quieter machine" % (load, max_load, timeout))
-    while load >= max_load and time.monotonic() < deadline:
-        time.sleep(5)
-        load = loadavg()
-    return load
+    busy = cpu_busy()
+    if busy >= max_busy:
+        log("  CPUs %.0f%% busy: waiting up to %ds for a quieter machine" % (100 * busy, timeout))
+    while busy >= max_busy and time.monotonic() < deadline:
+        busy = cpu_busy(2.0)
+    return busy
 
 
 def percentile(values, q):

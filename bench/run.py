@@ -127,12 +127,13 @@ def section_host_start(opts):
         if not python:
             results[version] = {"skipped": "no host Python %s (set BENCH_PY%s)" % (version, version)}
             continue
-        measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+        busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
         figures = measure.compare_starts(
             [python, "-c", "pass"],
             [python, BOOTSTRAP, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "{}"],
             runs=opts.start_runs, warmup=3, expect_stdout=b'{"ok": true}')
         figures["python"] = python_version(python)
+        figures["busy_before"] = busy
         results[version] = figures
         log("  host %s: python -c pass %.1f ms, bootstrap %.1f ms (x%.2f)" % (
             figures["python"], figures["floor_ms"]["median"], figures["subject_ms"]["median"], figures["ratio"]))
@@ -145,7 +146,7 @@ def framed_pair(opts, floor_server, subject_server, label):
     memory = None
     for repeat in range(opts.repeats):
         for kind, factory in (("floor", floor_server), ("subject", subject_server)):
-            measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+            busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
             server = factory()
             try:
                 measure.round_trips(server.channel, opts.warmup, 0)
@@ -158,6 +159,7 @@ def framed_pair(opts, floor_server, subject_server, label):
                 figures["cpu_us_per_invocation"] = sum(cpu_after[p] - cpu_before[p] for p in pids) \
                     / opts.invocations * 1e6
                 figures["load"] = [load_before, measure.loadavg()]
+                figures["busy_before"] = busy
                 figures["quantiles_us"] = measure.quantiles_for_plot(latencies)
                 if kind == "subject" and memory is None:
                     memory = measure.tree_memory(server.root_pid())
@@ -262,13 +264,14 @@ def section_docker_cold(opts):
         if not image_exists(tag):
             results[version] = {"skipped": "image %s not built (make build PY=%s)" % (tag, version)}
             continue
-        measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+        busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
         figures = measure.compare_starts(
             [DOCKER, "run", "--rm", "--entrypoint", "python", tag, "-c", "pass"],
             [DOCKER, "run", "--rm", "-v", "%s:/var/task:ro" % TRIVIAL, tag, "--provider", "jdcloud",
              "index.handler", "{}"],
             runs=opts.cold_runs, warmup=2, expect_stdout=b'{"ok": true}')
         figures["image"] = tag
+        figures["busy_before"] = busy
         results[version] = figures
         log("  %s: floor %.0f ms, one-shot %.0f ms (x%.3f, +%.0f ms)" % (
             tag, figures["floor_ms"]["median"], figures["subject_ms"]["median"], figures["ratio"],
@@ -350,13 +353,14 @@ def section_http(opts):
             for name, make in servers.items():
                 port = measure.free_port()
                 argv, url = make(port)
-                measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+                busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
                 proc = http_server(argv, port, url)
                 try:
                     measure.run_wrk(url, connections, 2, scratch)  # warm-up
                     load_before = measure.loadavg()
                     figures = measure.run_wrk(url, connections, opts.http_seconds, scratch)
                     figures["load"] = [load_before, measure.loadavg()]
+                    figures["busy_before"] = busy
                     if name == "fnruntime":
                         figures["memory"] = measure.tree_memory(proc.pid)
                 finally:
@@ -407,9 +411,10 @@ def parse_args(argv):
     parser.add_argument("--start-runs", dest="start_runs", type=int, default=40, help="host start timings")
     parser.add_argument("--cold-runs", dest="cold_runs", type=int, default=20, help="docker run timings per side")
     parser.add_argument("--http-seconds", dest="http_seconds", type=int, default=10, help="wrk duration")
-    parser.add_argument("--max-load", dest="max_load", type=float, default=1.0,
-                        help="wait for the 1-minute load to drop under this before each measurement")
-    parser.add_argument("--quiet-wait", dest="quiet_wait", type=int, default=60,
+    parser.add_argument("--max-busy", dest="max_load", type=float, default=0.2,
+                        help="before each measurement, wait until other processes keep less than this fraction of "
+                             "the CPUs busy (default 0.2)")
+    parser.add_argument("--quiet-wait", dest="quiet_wait", type=int, default=120,
                         help="longest wait (s) for a quiet machine before measuring anyway")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 1,000 invocations, 1 repeat, short wrk, few cold runs")
