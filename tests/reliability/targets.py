@@ -65,7 +65,8 @@ class Target(object):
     def label(self):
         return "%s-py%s-%s-%s" % (self.where, self.version.replace(".", ""), self.mode, self.provider)
 
-    def invoke(self, event, timeout=90):
+    def invoke(self, event, timeout=90, options=()):
+        """One invocation; `options` are command-line options for a one-shot run (a server has its own)."""
         raise NotImplementedError
 
     def close(self):
@@ -81,8 +82,9 @@ class OneShot(Target):
         self.argv = argv
         self.env = env
 
-    def invoke(self, event, timeout=90):
-        process = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    def invoke(self, event, timeout=90, options=()):
+        argv = self.argv[:-1] + list(options) + self.argv[-1:]
+        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    env=self.env, start_new_session=True)
         try:
             out, err = process.communicate(event_bytes(event), timeout=timeout)
@@ -90,7 +92,7 @@ class OneShot(Target):
             os.killpg(process.pid, 9)
             out, err = process.communicate()
             raise AssertionError("one-shot run did not end within %ss: %s\nstderr ...%s" % (
-                timeout, " ".join(self.argv), err[-3000:].decode("utf-8", "replace")))
+                timeout, " ".join(argv), err[-3000:].decode("utf-8", "replace")))
         return rkit.Reply.from_oneshot(out, err, process.returncode)
 
 
@@ -117,7 +119,7 @@ class Framed(Target):
     def exchange(self, request, timeout):
         raise NotImplementedError
 
-    def invoke(self, event, timeout=90):
+    def invoke(self, event, timeout=90, options=()):
         frame_id = next(self.ids)
         request = {"id": frame_id}
         if isinstance(event, bytes):
@@ -237,7 +239,7 @@ class HttpServer(Target):
         finally:
             connection.close()
 
-    def invoke(self, event, timeout=90):
+    def invoke(self, event, timeout=90, options=()):
         """POST /invoke asking for the log's tail (`X-Log-Type: Tail`, answered base64 in `X-Log-Result`)."""
         status, headers, body = self.request("POST", "/invoke", event_bytes(event),
                                              {"Content-Type": "application/json", "X-Log-Type": "Tail"}, timeout)
