@@ -356,3 +356,58 @@ def free_port():
 
 def which(name):
     return shutil.which(name)
+
+
+# -- instruction counts (callgrind): figures that do not depend on the machine's load ---------------------------------
+
+def callgrind_totals(argv, env=None, cwd=None, stdin=None, drive=None):
+    """Run `argv` under callgrind; {pid: instructions} of every process it forked (each dumps its own file).
+
+    `drive(server)` talks to a framed server over stdio (see `Server`) before it is told to stop; a worker is then
+    ended with SIGTERM (not SIGKILL, which would lose its counts)."""
+    directory = tempfile.mkdtemp(prefix="bench-cg-")
+    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=%s/cg.%%p" % directory] + argv
+    env = dict(env or os.environ, PYTHONHASHSEED="0")
+    try:
+        if drive is None:
+            subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=env, cwd=cwd, timeout=600)
+        else:
+            server = Server(command, "stdio", env=env)
+            try:
+                drive(server)
+                for pid in descendants(server.proc.pid)[1:]:
+                    os.kill(pid, signal.SIGTERM)
+                time.sleep(2)
+                server.proc.stdin.close()
+                server.proc.wait(timeout=120)
+            finally:
+                if server.proc.poll() is None:
+                    server.proc.kill()
+                    server.proc.wait()
+        totals = {}
+        for name in os.listdir(directory):
+            with open(os.path.join(directory, name)) as handle:
+                for line in handle:
+                    if line.startswith("summary:"):
+                        totals[int(name.split(".")[1])] = int(line.split()[1])
+                        break
+        return totals
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def instructions_per_round_trip(argv, small=100, large=600):
+    """Instructions per framed round trip of the server process and of its worker(s): the difference between a run
+    of `large` and one of `small` round trips, divided by their difference (start-up cancels out)."""
+    def run(count):
+        box = {}
+
+        def drive(server):
+            box["pid"] = server.proc.pid
+            round_trips(server.channel, count, 0)
+        totals = callgrind_totals(argv, drive=drive)
+        server = totals.pop(box["pid"], 0)
+        return server, sum(totals.values())
+    (s1, w1), (s2, w2) = run(small), run(large)
+    return {"server": (s2 - s1) / float(large - small), "worker": (w2 - w1) / float(large - small)}

@@ -162,6 +162,26 @@ def memory_rows(s):
     return rows
 
 
+def instruction_rows(section):
+    def millions(value):
+        return "%.1fM" % (value / 1e6) if value else "-"
+
+    def trip(figures):
+        return "%.0fk (%.0fk + %.0fk)" % (sum(figures.values()) / 1e3, figures["server"] / 1e3,
+                                          figures["worker"] / 1e3) if figures else "-"
+    rows = []
+    for v in versions_of(section):
+        f = section[v]
+        if "skipped" in f:
+            rows.append([v, f["skipped"], "", "", "", "", ""])
+            continue
+        floor, runtime = f.get("floor_round_trip"), f.get("runtime_round_trip")
+        ratio = "x%.1f" % (sum(runtime.values()) / sum(floor.values())) if floor and runtime else "-"
+        rows.append([f["python"], millions(f["python_pass"]), millions(f.get("oneshot_supervisor")),
+                     millions(f.get("oneshot_worker")), trip(floor), trip(runtime), ratio])
+    return rows
+
+
 def http_rows(http):
     rows = []
     for connections in ("1", "8"):
@@ -234,6 +254,19 @@ def render(results, png_path):
                        "invocations/s floor / runtime", "cpu us/inv floor / runtime", "repeats", "busy / load"], warm)]
         if plotted:
             out += ["", "![latency distributions](latency.png)"]
+    instructions = s.get("instructions", {})
+    if versions_of(instructions):
+        out += ["", "## Instruction counts (load-independent)", "",
+                "The same runs under valgrind's callgrind on the host interpreters: user-space instructions, the same "
+                "from one run to the next whatever else the machine does (kernel work, context switches and waiting "
+                "are not counted). One-shot: the supervisor process from the interpreter's start to its exit, and "
+                "the worker (a fork: its count includes what the supervisor ran before forking it); measured on a "
+                "copy of the runtime whose supervisor ends the idle worker with SIGTERM rather than SIGKILL so that "
+                "the worker's counts get written. Round trip: per framed invocation over stdio, from the difference "
+                "between 600 and 100 invocations.", "", meta_line(instructions), "",
+                table(["Python", "python -c pass", "one-shot supervisor", "one-shot worker", "round trip floor "
+                       "(supervisor + worker)", "round trip runtime (supervisor + worker)", "ratio"],
+                      instruction_rows(instructions))]
     http = s.get("http", {})
     if "servers" in http:
         out += ["", "## HTTP `POST /invoke`, keep-alive", "",

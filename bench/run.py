@@ -26,7 +26,7 @@ TRIVIAL = os.path.join(BENCH, "functions", "trivial")
 ECHO = os.path.join(BENCH, "floors", "echo.py")
 RESULTS = os.path.join(BENCH, "results.json")
 VERSIONS = ("27", "36", "37")
-SECTIONS = ("host-start", "host-warm", "http", "docker-cold", "docker-warm", "sizes")
+SECTIONS = ("host-start", "host-warm", "instructions", "http", "docker-cold", "docker-warm", "sizes")
 DOCKER = "/usr/bin/docker" if os.access("/usr/bin/docker", os.X_OK) else "docker"
 #: functions-framework for the HTTP comparison, in a private venv of the host's Python 3.7.
 FF_REQUIREMENTS = ["functions-framework==3.9.2", "cloudevents<1.11"]
@@ -86,10 +86,10 @@ def find_python(version):
     return shutil.which("python%s" % dotted)
 
 
-def compile_runtime(python):
+def compile_runtime(python, tree=None):
     """Byte-compile the runtime for `python` (up-to-date files are skipped), as the image build does: a stale or
     missing .pyc would make every start compile the package (PYTHONDONTWRITEBYTECODE is set on the machines here)."""
-    subprocess.run([python, "-m", "compileall", "-q", os.path.join(ROOT, "bootstrap")], check=True,
+    subprocess.run([python, "-m", "compileall", "-q", tree or os.path.join(ROOT, "bootstrap")], check=True,
                    stdout=subprocess.DEVNULL)
     return python
 
@@ -373,7 +373,61 @@ def section_http(opts):
     return results
 
 
-RUNNERS = {"host-start": section_host_start, "host-warm": section_host_warm, "http": section_http,
+def measuring_copy(directory):
+    """A byte-compiled copy of the runtime whose supervisor ends its worker with SIGTERM instead of SIGKILL, so that
+    callgrind can write the worker's counts; nothing else differs. None when that line cannot be found."""
+    copy = os.path.join(directory, "bootstrap")
+    shutil.copytree(os.path.join(ROOT, "bootstrap"), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    path = os.path.join(copy, "fnruntime", "supervisor.py")
+    with open(path) as handle:
+        text = handle.read()
+    kill = "signal.SIGKILL), lambda: os.kill(w.pid, signal.SIGKILL)"
+    if kill not in text:
+        return None
+    with open(path, "w") as handle:
+        handle.write(text.replace(kill, "signal.SIGTERM), lambda: os.kill(w.pid, signal.SIGTERM)"))
+    return os.path.join(copy, "bootstrap.py")
+
+
+def section_instructions(opts):
+    """Instruction counts (valgrind's callgrind) of the same runs: repeatable whatever the machine's load."""
+    if not shutil.which("valgrind"):
+        return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
+    results = {}
+    for version in opts.versions:
+        python = host_python(version)
+        if not python:
+            results[version] = {"skipped": "no host Python %s" % version}
+            continue
+        scratch = tempfile.mkdtemp(prefix="bench-copy-")
+        try:
+            bootstrap = measuring_copy(scratch)
+            figures = {"python": python_version(python)}
+            figures["python_pass"] = sum(measure.callgrind_totals([python, "-c", "pass"]).values())
+            if bootstrap:
+                compile_runtime(python, os.path.dirname(bootstrap))
+                oneshot = [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "{}"]
+                totals = measure.callgrind_totals(oneshot)
+                pids = sorted(totals)
+                figures["oneshot_supervisor"] = totals[pids[0]]
+                figures["oneshot_worker"] = totals[pids[1]] if len(pids) > 1 else None
+            figures["floor_round_trip"] = measure.instructions_per_round_trip([python, ECHO, "stdio"])
+            if bootstrap:
+                figures["runtime_round_trip"] = measure.instructions_per_round_trip(
+                    [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "--serve", "stdio",
+                     "index.handler"])
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        results[version] = figures
+        log("  %s: python -c pass %.1fM; one-shot supervisor %.1fM; round trip floor %.0fk, runtime %.0fk" % (
+            figures["python"], figures["python_pass"] / 1e6, figures.get("oneshot_supervisor", 0) / 1e6,
+            sum(figures["floor_round_trip"].values()) / 1e3,
+            sum(figures.get("runtime_round_trip", {}).values()) / 1e3))
+    return results
+
+
+RUNNERS = {"host-start": section_host_start, "instructions": section_instructions, "host-warm": section_host_warm,
+           "http": section_http,
            "docker-cold": section_docker_cold, "docker-warm": section_docker_warm, "sizes": section_sizes}
 NEEDS_DOCKER = ("docker-cold", "docker-warm", "sizes")
 
@@ -445,7 +499,7 @@ def main(argv=None):
             started = time.monotonic()
             figures = RUNNERS[name](opts)
             section = results["sections"].setdefault(name, {})
-            if name in ("host-start", "host-warm", "docker-cold", "docker-warm"):
+            if name in ("host-start", "host-warm", "instructions", "docker-cold", "docker-warm"):
                 section.update(figures)  # a run of one version keeps the others' figures
             else:
                 results["sections"][name] = section = figures
