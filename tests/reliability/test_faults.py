@@ -164,11 +164,12 @@ def test_fault_gets_one_answer_and_the_next_invocation_is_served(request, target
     assert "good invocation %s" % after.result["nonce"] in after.log, \
         "the next invocation's output must reach its log: %r" % after
     if fault.name == "endless_loop":
+        probe = after
         deadline = time.time() + 10  # SIGKILL is delivered when the process next runs: a loaded machine may take a while
-        while after.result["alive"] and time.time() < deadline:
+        while probe.result["alive"] and time.time() < deadline:
             time.sleep(0.2)
-            after = good(target, **extra)
-        assert after.result["alive"] == [], "the timed-out handler or its child still runs: %r" % after
+            probe = good(target, **extra)
+        assert probe.result["alive"] == [], "the timed-out handler or its child still runs: %r" % probe
     if fault.name.startswith("fork_bomb") and target.where == "image":
         settle_processes(target, after)
     if fault.name in ("leaves_child", "leaves_detached_child") and target.where == "host":
