@@ -62,14 +62,6 @@ def read_frame(recv):
     return json.loads(payload.decode("utf-8"))
 
 
-def socket_recv(sock):
-    return sock.recv
-
-
-def fd_recv(fd):
-    return lambda n: os.read(fd, n)
-
-
 # -- replies ------------------------------------------------------------------------------------------------------------
 
 class Reply(object):
