@@ -5,7 +5,6 @@ waited for; returns its pid. `detached`: a grandchild in its own session (double
 worker's process group; returns its pid. `thread_exits`: a thread that ends the worker with os._exit(5) 200 ms after
 the handler returned (the worker dies between invocations). Each returns {"left": WHAT, "pid", ...}.
 """
-import json
 import os
 import subprocess
 import sys
