@@ -267,6 +267,14 @@ def render(results, png_path):
                 table(["Python", "python -c pass", "one-shot supervisor", "one-shot worker", "round trip floor "
                        "(supervisor + worker)", "round trip runtime (supervisor + worker)", "ratio"],
                       instruction_rows(instructions))]
+        http_counts = [(v, instructions[v]["http_request"]) for v in versions_of(instructions)
+                       if "http_request" in instructions[v]]
+        for v, counts in http_counts:
+            ours, peer = counts["fnruntime"], counts["functions-framework"]
+            out += ["", "HTTP, Python %s: one keep-alive `POST` costs %.0fk instructions across the runtime's processes "
+                    "(supervisor + worker) and %.0fk across functions-framework's (gunicorn arbiter + worker): at "
+                    "equal CPU the runtime serves x%.2f as many requests." % (
+                        instructions[v]["python"], ours / 1e3, peer / 1e3, peer / ours)]
     http = s.get("http", {})
     if "servers" in http:
         out += ["", "## HTTP `POST /invoke`, keep-alive", "",

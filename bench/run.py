@@ -306,6 +306,11 @@ def ensure_functions_framework(python):
     return exe
 
 
+def ff_command(ff, port):
+    return [ff, "--source", os.path.join(BENCH, "functions", "ff", "main.py"), "--target", "invoke",
+            "--host", "127.0.0.1", "--port", str(port)]
+
+
 def http_server(argv, port, url, cwd=None):
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=cwd)
@@ -342,9 +347,7 @@ def section_http(opts):
     servers = {
         "fnruntime": lambda port: ([python, BOOTSTRAP, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler",
                                     "--serve", "http:127.0.0.1:%d" % port], "http://127.0.0.1:%d/invoke" % port),
-        "functions-framework": lambda port: ([ff, "--source", os.path.join(BENCH, "functions", "ff", "main.py"),
-                                              "--target", "invoke", "--host", "127.0.0.1", "--port", str(port)],
-                                             "http://127.0.0.1:%d/" % port),
+        "functions-framework": lambda port: (ff_command(ff, port), "http://127.0.0.1:%d/" % port),
     }
     results = {"python": python_version(python), "seconds": opts.http_seconds, "repeats": opts.repeats,
                "servers": {name: {} for name in servers}}
@@ -416,6 +419,14 @@ def section_instructions(opts):
                 figures["runtime_round_trip"] = measure.instructions_per_round_trip(
                     [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "--serve", "stdio",
                      "index.handler"])
+            if bootstrap and version == "37" and opts.http_instructions:
+                ff = ensure_functions_framework(python)
+                figures["http_request"] = {
+                    "fnruntime": measure.instructions_per_http_request(
+                        lambda port: [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler",
+                                      "--serve", "http:127.0.0.1:%d" % port], "/invoke"),
+                    "functions-framework": measure.instructions_per_http_request(
+                        lambda port: ff_command(ff, port), "/")}
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         results[version] = figures
@@ -470,6 +481,9 @@ def parse_args(argv):
                              "the CPUs busy (default 0.2)")
     parser.add_argument("--quiet-wait", dest="quiet_wait", type=int, default=120,
                         help="longest wait (s) for a quiet machine before measuring anyway")
+    parser.add_argument("--no-http-instructions", dest="http_instructions", action="store_false",
+                        help="skip the callgrind count of HTTP requests (functions-framework is slow to start under "
+                             "valgrind)")
     parser.add_argument("--quick", action="store_true",
                         help="a smoke run: 1,000 invocations, 1 repeat, short wrk, few cold runs")
     parser.add_argument("--report-only", dest="report_only", action="store_true",
