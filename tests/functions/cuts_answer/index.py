@@ -1,24 +1,24 @@
-"""Cuts its own answer short: the worker dies (os._exit(9)) while the runtime is writing its 5.5 MB result, and a
-forked copy of the worker keeps the answer pipe open, so no end of file ever comes. The runtime must neither wait
-forever for the rest of the frame nor take the torn frame for an answer: ProcessExited, exit status 9.
+"""Cuts its own answer short: the worker dies (os._exit(9)) in the middle of writing its 5.5 MB result, and a forked
+copy of the worker keeps the answer pipe open, so no end of file ever comes. The runtime must neither wait forever
+for the rest of the frame nor take the torn frame for an answer: ProcessExited, exit status 9.
 
-A watcher thread looks for the runtime's `write_all_fd` in the main thread's stack (for 2 s at most) and exits there.
+The handler replaces os.write for the rest of the worker's life: a write of 5 MB or more (only the runtime's answer
+is that large) writes 64 KiB of it and exits.
 """
 import os
 import sys
-import threading
 import time
 
+ANSWER_BYTES = 5 * 1024 * 1024
 
-def watch(main_id):
-    deadline = time.time() + 2
-    while time.time() < deadline:
-        frame = sys._current_frames().get(main_id)
-        while frame is not None:
-            if frame.f_code.co_name == "write_all_fd":
-                os._exit(9)
-            frame = frame.f_back
-        time.sleep(0.0001)
+
+def torn_write(real_write):
+    def write(fd, data):
+        if len(data) >= ANSWER_BYTES:
+            real_write(fd, memoryview(data)[:65536].tobytes())
+            os._exit(9)
+        return real_write(fd, data)
+    return write
 
 
 def handler(event, context):
@@ -26,10 +26,10 @@ def handler(event, context):
     if os.fork() == 0:  # holds the worker's descriptors (the answer pipe among them) open
         time.sleep(60)
         os._exit(0)
-    watcher = threading.Thread(target=watch, args=(threading.current_thread().ident,))
-    watcher.daemon = True
-    watcher.start()
-    return "c" * (5 * 1024 * 1024 + 512 * 1024)
+    if not getattr(os.write, "tears", False):
+        os.write = torn_write(os.write)
+        os.write.tears = True
+    return "c" * (ANSWER_BYTES + 512 * 1024)
 
 
 main_handler = handler
