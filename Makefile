@@ -34,7 +34,7 @@ $(VENV_STAMP): pyproject.toml
 
 venv: $(VENV_STAMP) ## create .venv (python3 -m venv) with the dev dependencies of pyproject.toml
 
-system-packages: ## apt-get install what is missing of docker.io, debootstrap, docker-compose (needs root)
+system-packages: ## apt-get install what is missing of docker.io, debootstrap, docker-compose, chromium (root)
 	bash .ci/system-packages
 
 engine-up: ## start a Docker engine if none answers (installs docker.io when missing)
