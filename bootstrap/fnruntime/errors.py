@@ -70,7 +70,13 @@ class ResultNotSerializable(FunctionError):
 
 
 class PayloadTooLarge(FunctionError):
+    """The event is over the 6 MB request limit."""
     error_type = "PayloadTooLarge"
+
+
+class ResultTooLarge(FunctionError):
+    """The function's result is over the 6 MB response limit."""
+    error_type = "ResultTooLarge"
 
 
 UNHANDLED = "UnhandledError"

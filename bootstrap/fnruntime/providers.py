@@ -10,7 +10,7 @@ import math
 
 from . import context as contexts
 from .compat import PY2, binary_type, text_type, to_bytes, to_text
-from .errors import (InvalidEvent, PayloadTooLarge, ResultNotSerializable, LOAD_ERRORS, OUT_OF_MEMORY,
+from .errors import (InvalidEvent, ResultTooLarge, ResultNotSerializable, LOAD_ERRORS, OUT_OF_MEMORY,
                      PROCESS_EXITED, TIMEOUT, UNHANDLED)
 
 #: The clouds' synchronous payload limit (events and results).
@@ -109,7 +109,7 @@ class Tencent(Provider):
     name = "tencent"
     billing_ms = 1
     STATUS = {UNHANDLED: 430, TIMEOUT: 433, OUT_OF_MEMORY: 434, "HandlerNotFound": 437, PROCESS_EXITED: 439,
-              "InitializerError": 443, "ResultNotSerializable": 407, "PayloadTooLarge": 407, "InvalidEvent": 406,
+              "InitializerError": 443, "ResultNotSerializable": 407, "ResultTooLarge": 407, "PayloadTooLarge": 406, "InvalidEvent": 406,
               "InvalidRequest": 406}
 
     def context_factory(self, config, environ):
@@ -237,7 +237,7 @@ def json_text(value, **options):
         raise ResultNotSerializable("the function returned a value of type %s that cannot be serialised to JSON: %s"
                                     % (type(value).__name__, exc))
     if len(text) > PAYLOAD_LIMIT:
-        raise PayloadTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response limit"
+        raise ResultTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response limit"
                               % (len(text), PAYLOAD_LIMIT))
     return text
 

@@ -17,7 +17,7 @@ import sys
 from . import logs
 from .compat import monotonic, to_text
 from .context import apply_overrides
-from .errors import Failure, FunctionError, InitializerError, PROCESS_EXITED, PayloadTooLarge, safe_str
+from .errors import Failure, FunctionError, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
 from .loader import load_handler, parse_handler
 from .protocol import fd_reader, pack, read_frame, write_all_fd
 from .providers import PAYLOAD_LIMIT
@@ -154,7 +154,7 @@ class Worker(object):
             else:
                 kind, payload = self.provider.serialise(value)
                 if len(payload) > PAYLOAD_LIMIT:
-                    raise PayloadTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response "
+                    raise ResultTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response "
                                           "limit" % (len(payload), PAYLOAD_LIMIT))
         except SystemExit as exc:
             self.leave_if_forked(exit_status(exc.code))

@@ -27,7 +27,7 @@ FAULTS_HANDLER = "faults/index.handler"
 #: Tencent's body has no type field: its statusCode tells failures apart (ARCHITECTURE.md, Error bodies).
 TENCENT_STATUS = {
     "UnhandledError": 430, "FunctionTimeout": 433, "OutOfMemory": 434, "HandlerNotFound": 437, "ProcessExited": 439,
-    "ResultNotSerializable": 407, "PayloadTooLarge": 407, "InvalidEvent": 406, "InvalidRequest": 406,
+    "ResultNotSerializable": 407, "ResultTooLarge": 407, "PayloadTooLarge": 406, "InvalidEvent": 406, "InvalidRequest": 406,
 }
 BODY_KEYS = {
     "tencent": {"errorCode", "errorMessage", "requestId", "stackTrace", "statusCode"},

@@ -51,7 +51,7 @@ FAULTS = [
     Fault("leaves_child", None, None, None, False, False),
     Fault("leaves_detached_child", None, None, None, False, False),
     Fault("thread_exits_later", None, None, None, True, False),
-    Fault("result_over_limit", "PayloadTooLarge", None, r"result is \d+ bytes, over the 6 MB", False, False),
+    Fault("result_over_limit", "ResultTooLarge", None, r"result is \d+ bytes, over the 6 MB", False, False),
     Fault("result_under_limit", None, None, None, False, False),
     Fault("event_over_limit", "PayloadTooLarge", None, r"event is \d+ bytes, over the 6 MB", False, False),
     Fault("unserialisable", "ResultNotSerializable", None, r"cannot be serialised to JSON", False, False),
@@ -153,9 +153,6 @@ LEFT = {"leaves_thread": "thread", "leaves_child": "child", "leaves_detached_chi
 
 @pytest.mark.parametrize("fault", FAULTS, ids=[f.name for f in FAULTS])
 def test_fault_gets_one_answer_and_the_next_invocation_is_served(request, target, fault, running_as_root):
-    if fault.name == "event_over_limit" and target.provider == "tencent" and target.mode != "http":
-        request.applymarker(pytest.mark.xfail(strict=True, reason="runtime bug reported to the lead: an event over "
-                                              "6 MB gets tencent statusCode 407 (response too large), not 406"))
     if fault.needs_non_root and target.where == "host" and running_as_root:
         pytest.skip("a fork bomb is only capped for a non-root user (RLIMIT_NPROC does not bind root); "
                     "the images run it as their user `function`")

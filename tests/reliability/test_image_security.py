@@ -175,9 +175,6 @@ def test_the_context_carries_no_credential(docker_ready, tag, provider):
         assert not set(SECRETS) & set(environment), environment
 
 
-@pytest.mark.xfail(strict=True, reason="reported to the lead: context.is_secret does not treat *_PASSWD or *_API_KEY "
-                                       "as credentials, so tencent's context.environment (and a printed context) "
-                                       "shows them")
 def test_tencent_environment_hides_passwd_and_api_key_variables(docker_ready):
     status, out, err = oneshot("py36", "tencent", "secrets/index.context_view", dict(UNRECOGNISED_SECRETS, **PLAIN))
     assert status == 0, err
