@@ -23,6 +23,28 @@ if PY2:  # pragma: no cover - exercised on the 2.7 interpreter
         import time
         return time.time()
 
+    class ImportHook(object):
+        """Calls `callback(module)` once module `name` has been imported (a PEP 302 finder first on sys.meta_path)."""
+
+        def __init__(self, name, callback):
+            self.name = name
+            self.callback = callback
+
+        def find_module(self, fullname, path=None):
+            return self if fullname == self.name else None
+
+        def load_module(self, fullname):
+            if self in sys.meta_path:
+                sys.meta_path.remove(self)  # the import below goes to the ordinary finders
+            try:
+                __import__(fullname)
+            except BaseException:
+                sys.meta_path.insert(0, self)  # the import failed: the next attempt is watched again
+                raise
+            module = sys.modules[fullname]
+            self.callback(module)
+            return module
+
 else:
     text_type = str
     binary_type = bytes
@@ -32,6 +54,73 @@ else:
 
     def reraise(tp, value, tb=None):
         raise value.with_traceback(tb)
+
+    class ImportHook(object):
+        """Calls `callback(module)` once module `name` has been imported (a PEP 451 finder first on sys.meta_path).
+
+        It finds the module's spec through the other finders and wraps only its loader; the module's `__loader__`
+        and `__spec__.loader` are the real loader again before the module's code runs.
+        """
+
+        def __init__(self, name, callback):
+            self.name = name
+            self.callback = callback
+
+        def find_spec(self, fullname, path=None, target=None):
+            if fullname != self.name:
+                return None
+            for finder in list(sys.meta_path):
+                if finder is not self and hasattr(finder, "find_spec"):
+                    spec = finder.find_spec(fullname, path, target)
+                    if spec is not None:
+                        if hasattr(spec.loader, "exec_module"):
+                            spec.loader = HookedLoader(spec.loader, self)
+                        return spec
+            return None
+
+        def imported(self, module, loader):
+            """Run the module by its own loader; when it is the import of `name` the hook waited for, call back."""
+            module.__loader__ = loader
+            if getattr(module, "__spec__", None) is not None:
+                module.__spec__.loader = loader
+            watched = self in sys.meta_path and sys.modules.get(self.name) is module
+            if watched:
+                sys.meta_path.remove(self)
+            try:
+                loader.exec_module(module)
+            except BaseException:
+                if watched:
+                    sys.meta_path.insert(0, self)  # the import failed: the next attempt is watched again
+                raise
+            if watched:
+                self.callback(module)
+
+    class HookedLoader(object):
+        """The real loader of the watched module, with ImportHook.imported around its exec_module."""
+
+        def __init__(self, loader, hook):
+            self.loader = loader
+            self.hook = hook
+
+        def create_module(self, spec):
+            return self.loader.create_module(spec)
+
+        def exec_module(self, module):
+            self.hook.imported(module, self.loader)
+
+        def __getattr__(self, name):
+            return getattr(self.loader, name)
+
+
+def after_import(name, callback):
+    """Call `callback(module)` once module `name` is imported: now if it is already, else right after its first
+    import (`ImportHook`). The runtime prepares a module this way without paying for its import when user code never
+    imports it."""
+    module = sys.modules.get(name)
+    if module is not None:
+        callback(module)
+    else:
+        sys.meta_path.insert(0, ImportHook(name, callback))
 
 
 def which(name):

@@ -14,6 +14,13 @@ from .errors import HandlerNotFound, ImportModuleError, MalformedHandlerName, Sh
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SOURCE_SUFFIXES = (".py", ".pyc", ".so")
+#: Standard-library modules the runtime no longer imports before user code on some version (`logging` and what it
+#: imports is imported on first use, `ctypes`, `importlib` and `signal`'s enums not at all). Imported first from the
+#: standard library when the code directory holds a file or folder of that name, so that, as before, such a file
+#: never takes the standard library's place (and a handler named after one is still ShadowedModule).
+DEFERRED_STDLIB = ("atexit", "collections", "ctypes", "heapq", "importlib", "io", "keyword", "linecache", "logging",
+                   "operator", "signal", "string", "threading", "token", "tokenize", "traceback", "warnings",
+                   "weakref", "_weakrefset")
 
 
 class HandlerName(object):
@@ -89,6 +96,7 @@ def load_handler(code_dir, name, wording, label=None):
     """Import the handler's module from `code_dir` (first on sys.path) and return the function.
     `label` names the code's origin in messages (a zip package) when it is not the directory itself."""
     search_dir = os.path.join(code_dir, name.subdir) if name.subdir else code_dir
+    import_shadowed_stdlib(set((code_dir, search_dir)))
     if name.top in sys.modules and module_exists(search_dir, name.top) and not loaded_from(sys.modules[name.top],
                                                                                         search_dir):
         raise ShadowedModule(
@@ -105,6 +113,32 @@ def load_handler(code_dir, name, wording, label=None):
         sys.path.insert(0, search_dir)
     module = import_user_module(name, wording)
     return find_function(module, name, wording)
+
+
+def import_shadowed_stdlib(directories):
+    """Import the DEFERRED_STDLIB modules named like an entry of `directories` from the standard library, with those
+    directories (and the current one) off sys.path meanwhile."""
+    names = set()
+    for directory in directories:
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        names.update(entry.split(".", 1)[0] for entry in entries)
+    names = [n for n in DEFERRED_STDLIB if n in names and n not in sys.modules]
+    if not names:
+        return
+    hidden = set(os.path.abspath(d) for d in directories)
+    saved = list(sys.path)
+    sys.path[:] = [p for p in saved if os.path.abspath(p or ".") not in hidden]
+    try:
+        for name in names:
+            try:
+                __import__(name)
+            except ImportError:  # not a module of this version's standard library
+                pass
+    finally:
+        sys.path[:] = saved
 
 
 def loaded_from(module, directory):

@@ -2,17 +2,15 @@
 
 The supervisor frames each invocation's log (START/END, FC Invoke Start/End); this module only makes
 sure everything the user's code writes lands on file descriptors 1 and 2 in order, and that the root
-logger formats records the way the provider does.
+logger formats records the way the provider does from the moment user code can import `logging`.
 """
 from __future__ import absolute_import, division, print_function
 
-import io
-import logging
 import os
 import sys
 import time
 
-from .compat import PY2
+from .compat import PY2, after_import
 
 
 class RequestState(object):
@@ -22,20 +20,20 @@ class RequestState(object):
         self.request_id = ""
 
 
-class RequestIdFilter(logging.Filter):
-    def __init__(self, state):
-        logging.Filter.__init__(self)
-        self.state = state
-
-    def filter(self, record):
-        record.fc_request_id = self.state.request_id
-        return True
+def request_id_filter(logging, state):
+    """A logging.Filter that puts the current request id on every record (`%(fc_request_id)s`)."""
+    class RequestIdFilter(logging.Filter):
+        def filter(self, record):
+            record.fc_request_id = state.request_id
+            return True
+    return RequestIdFilter()
 
 
 def text_stream(fd):
     """A line-buffered text stream over `fd` that never fails on a character it cannot encode."""
     if PY2:
         return os.fdopen(fd, "w", 1)
+    import io
     return io.open(fd, "w", encoding="utf-8", errors="backslashreplace", buffering=1, closefd=False)
 
 
@@ -72,11 +70,20 @@ def flush_standard_streams(flush_c=None):
 
 
 def install_root_logger(provider, state):
-    handler = logging.StreamHandler(sys.stderr)
+    """The provider's handler on the root logger, writing to the current sys.stderr (the log pipe), installed as soon
+    as `logging` is imported: now if it is, else when user code first imports it, before that import returns. A
+    function that never logs does not pay for importing `logging` (20 million instructions on 3.7, 5 on 2.7)."""
+    stream = sys.stderr
+    after_import("logging", lambda logging: configure_root_logger(logging, provider, state, stream))
+
+
+def configure_root_logger(logging, provider, state, stream):
+    """`stream` closed by user code since: the worker has put a fresh one on sys.stderr (worker.restore_log_fds)."""
+    handler = logging.StreamHandler(sys.stderr if getattr(stream, "closed", False) else stream)
     formatter = logging.Formatter(provider.root_log_format, datefmt="%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
-    handler.addFilter(RequestIdFilter(state))
+    handler.addFilter(request_id_filter(logging, state))
     root = logging.getLogger()
     root.addHandler(handler)
     if provider.root_log_level:
