@@ -8,4 +8,4 @@ import sys
 from fnruntime.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(exit_process=True))

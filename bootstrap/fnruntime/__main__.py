@@ -3,4 +3,4 @@ import sys
 
 from fnruntime.cli import main
 
-sys.exit(main())
+sys.exit(main(exit_process=True))

@@ -10,10 +10,9 @@ from __future__ import absolute_import, division, print_function
 
 import json
 import os
-import signal
 import sys
 
-from .compat import binary_stdin, binary_stdout, to_text, which
+from .compat import binary_stdin, binary_stdout, pending_exit_work, signal, to_text, which
 from .config import Config, PROVIDERS
 from .errors import UsageError
 from .invocation import Invocation
@@ -196,7 +195,9 @@ def terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
-def main(argv=None, environ=None):
+def main(argv=None, environ=None, exit_process=False):
+    """The exit status of the command line `argv`. With `exit_process` (the entrypoint) a one-shot run ends the
+    process itself once its output is written (`exit_now`)."""
     argv = sys.argv[1:] if argv is None else argv
     environ = os.environ if environ is None else environ
     exec_command(argv)
@@ -207,7 +208,25 @@ def main(argv=None, environ=None):
         if config.serve:
             from . import serve
             return serve.main(config)
-        return one_shot(config, options)
+        status = one_shot(config, options)
     except UsageError as exc:
         sys.stderr.write("bootstrap: error: %s\n(run with --help for usage)\n" % exc)
         return USAGE_EXIT
+    if exit_process:
+        exit_now(status)
+    return status
+
+
+def exit_now(status):
+    """End the process with `status` at once, its standard streams flushed, when the interpreter's own exit would have
+    nothing else to do (no exit functions, no other thread): its teardown, freeing every module and object one by one,
+    costs 5 to 9 million instructions (2.7 to 3.7), as much as a cold worker's own work. Otherwise, or when a flush
+    fails, it returns and the ordinary exit follows (which reports a failed flush as Python does)."""
+    if pending_exit_work():
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        return
+    os._exit(status)

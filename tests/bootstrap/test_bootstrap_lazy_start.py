@@ -194,3 +194,76 @@ def test_a_user_file_named_like_a_runtime_module_does_not_replace_it(bootstrap, 
     assert "logged" in user_output(run, "jdcloud"), describe(run)
     run = invoke(bootstrap, code, shadowed + ".handler", {}, "jdcloud")
     assert run.status == 1 and json.loads(run.stdout.decode("utf-8"))["error_type"] == "ShadowedModule", describe(run)
+
+
+def test_exit_functions_still_run(bootstrap, tmp_path):
+    """An exit function registered in the supervisor's interpreter (here by a sitecustomize module) runs at its
+    exit: the one-shot run then ends through the interpreter's ordinary exit, with the same status and output."""
+    marker = tmp_path / "atexit-ran"
+    site = write_function(tmp_path / "site", """
+        import atexit
+        import os
+
+        def mark():
+            with open(%r, "a") as out:
+                out.write("%%d\\n" %% os.getpid())
+        atexit.register(mark)
+    """ % str(marker), name="sitecustomize.py")
+    code = write_function(tmp_path / "code", "def main_handler(event, context):\n    return {'ok': True}\n")
+    run = invoke(bootstrap, code, "index.main_handler", {}, "tencent", env={"PYTHONPATH": str(site)})
+    assert run.status == 0 and run.stdout == b'{"ok": true}', describe(run)
+    assert marker.exists(), "the supervisor's exit function did not run; " + describe(run)
+
+
+def test_large_result_is_written_whole_before_the_process_ends(bootstrap, tmp_path):
+    code = write_function(tmp_path / "code", "def main_handler(event, context):\n    return 'x' * 3000000\n")
+    run = invoke(bootstrap, code, "index.main_handler", {}, "tencent")
+    assert run.status == 0, describe(run)[:2000]
+    assert run.stdout == b'"' + b"x" * 3000000 + b'"', "stdout cut short: %d bytes" % len(run.stdout)
+
+
+def test_failure_exit_status_and_body(bootstrap, tmp_path):
+    code = write_function(tmp_path / "code", "def main_handler(event, context):\n    raise KeyError('k')\n")
+    run = invoke(bootstrap, code, "index.main_handler", {}, "tencent")
+    assert run.status == 1, describe(run)
+    assert json.loads(run.stdout.decode("utf-8"))["statusCode"] == 430, describe(run)
+
+
+def test_sigterm_ends_a_one_shot_run_and_its_worker(python, tmp_path):
+    """SIGTERM to the one-shot supervisor: exit status 143 (128 + 15), its worker gone with it."""
+    pidfile = tmp_path / "worker.pid"
+    code = write_function(tmp_path / "code", """
+        import os
+        import time
+
+        def main_handler(event, context):
+            with open(%r, "w") as out:
+                out.write(str(os.getpid()))
+            time.sleep(60)
+    """ % str(pidfile))
+    process = subprocess.Popen([python.path, BOOTSTRAP, "--code", str(code), "--provider", "tencent", "--timeout",
+                                "50", "index.main_handler", "{}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8"},
+                               start_new_session=True)
+    try:
+        deadline = time.time() + 30
+        while not (pidfile.exists() and pidfile.read_text()) and time.time() < deadline:
+            time.sleep(0.05)
+        assert pidfile.exists(), "the handler never started"
+        worker = int(pidfile.read_text())
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+        assert process.returncode == 128 + signal.SIGTERM, (process.returncode, out, err)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.kill(worker, 0)
+            except OSError:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the worker %d outlived its supervisor" % worker)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
