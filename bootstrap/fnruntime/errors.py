@@ -6,14 +6,13 @@ into the provider-shaped error body. This is the only place error types are name
 """
 from __future__ import absolute_import, division, print_function
 
-import importlib
 import os
+import sys
 
 from .compat import to_text
 
 #: Frames from files under this directory belong to the runtime and are never shown to the user.
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
-IMPORTLIB_DIR = os.path.dirname(os.path.abspath(importlib.__file__))
 
 
 class UsageError(Exception):
@@ -147,7 +146,11 @@ def is_runtime_file(filename):
     if filename.startswith("<frozen "):
         return True
     path = os.path.abspath(filename)
-    return path.startswith(RUNTIME_DIR + os.sep) or path.startswith(IMPORTLIB_DIR + os.sep)
+    if path.startswith(RUNTIME_DIR + os.sep):
+        return True
+    importlib = sys.modules.get("importlib")  # no frame can come from it unless something imported it
+    importlib_file = getattr(importlib, "__file__", None)
+    return bool(importlib_file) and path.startswith(os.path.dirname(os.path.abspath(importlib_file)) + os.sep)
 
 
 def safe_str(exc):

@@ -5,7 +5,6 @@ looked for and what was found instead. Zip packages are unpacked by `unpack_zip`
 """
 from __future__ import absolute_import, division, print_function
 
-import importlib
 import os
 import re
 import sys
@@ -148,8 +147,10 @@ def loaded_from(module, directory):
 
 
 def import_user_module(name, wording):
+    """The module, imported as importlib.import_module would (2.7's is exactly this), without importing importlib."""
     try:
-        return importlib.import_module(name.module)
+        __import__(name.module)
+        return sys.modules[name.module]
     except SyntaxError as exc:
         where = "%s, line %s" % (os.path.basename(exc.filename or "?"), exc.lineno)
         raise UserCodeSyntaxError("%s: %s (%s)" % (wording("syntax", module=name.module), exc.msg, where), exc,

@@ -267,3 +267,19 @@ def test_sigterm_ends_a_one_shot_run_and_its_worker(python, tmp_path):
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_importlib_frames_stay_hidden_in_tracebacks(bootstrap, tmp_path):
+    """A module the handler imports through importlib fails: the traceback shows the user's files only."""
+    code = write_function(tmp_path / "code", """
+        import importlib
+
+        def handler(event, context):
+            return importlib.import_module("helper")
+    """)
+    write_function(code, "raise ValueError('helper fails at import')\n", name="helper.py")
+    run = invoke(bootstrap, code, "index.handler", "", "aliyun")
+    assert run.status == 1, describe(run)
+    body = json.loads(run.stdout.decode("utf-8"))
+    files = [os.path.basename(frame[0].split('"')[1]) for frame in body["stackTrace"]]
+    assert files == ["index.py", "helper.py"], "only the user's frames; " + describe(run)
