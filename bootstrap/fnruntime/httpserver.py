@@ -27,6 +27,8 @@ TOKEN = re.compile(br"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 CONTROL = re.compile(br"[\x00-\x08\x0a-\x1f\x7f]")
 TARGET = re.compile(br"^[\x21-\x7e]+$")
 LOG_TAIL_BYTES = 4096
+#: Request header asking for the log's end -> the response header that carries it (base64).
+LOG_TAIL_HEADERS = (("x-log-type", "X-Log-Result"), ("x-fc-log-type", "X-Fc-Log-Result"))
 REASONS = {
     100: "Continue", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
     301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect",
@@ -372,6 +374,9 @@ class HttpJob(Job):
     def run(self, server):
         request = self.request
         if request.path == "/invoke" and request.method == "POST":
+            forwarded = forward_invoke(server, request)
+            if forwarded is not None:
+                return self.answer(server, *forwarded)
             status, headers, body = invoke(server, request)
         elif server.config.api_gateway:
             status, headers, body = gateway(server, request)
@@ -385,6 +390,15 @@ class HttpJob(Job):
         server.write_stderr(to_bytes('fnruntime: %s "%s %s %s" %d %d' % (
             request.peer, request.method, request.target, request.version, status, len(body))))
         return render(status, headers, body, request.keep_alive, request.method == "HEAD")
+
+    def answer(self, server, response, log):
+        """A response the worker rendered: its log and the access line go to standard error in one write."""
+        request = self.request
+        status, body_size = int(response[9:12]), len(response) - response.find(b"\r\n\r\n") - 4
+        access = to_bytes('fnruntime: %s "%s %s %s" %d %d\n' % (request.peer, request.method, request.target,
+                                                                request.version, status, body_size))
+        server.write_stderr(log + access if server.echo_logs else access)
+        return response
 
     def fail(self, server, message):
         return fault_response(message, self.request.keep_alive)
@@ -428,7 +442,35 @@ def invoke(server, request):
     else:
         invocation = Invocation(body=request.body, invocation_type=kind)
     outcome = server.invoke(invocation)
-    headers = outcome_headers(server, outcome, request)
+    return outcome_response(server.config, outcome, kind, log_tails(request))
+
+
+def forward_invoke(server, request):
+    """POST /invoke served by the warm worker, which renders the whole response: (response bytes, log bytes), or
+    None when the request needs the general path (no warm worker, a log tail asked for, a bad header)."""
+    if log_tails(request):
+        return None
+    try:
+        kind = invocation_type(server, request)
+    except HttpError:
+        return None
+    forwarded = server.supervisor.forward(request.body, (kind, request.keep_alive))
+    if forwarded is None:
+        return None
+    if forwarded.response is None:
+        status, headers, body = outcome_response(server.config, forwarded.outcome, kind)
+        return render(status, headers, body, request.keep_alive), to_bytes(forwarded.outcome.log)
+    return forwarded.response, forwarded.log
+
+
+def log_tails(request):
+    """The response headers asked for with the end of the invocation's log (`X-Log-Type: Tail` and FC's)."""
+    return [answer for asked, answer in LOG_TAIL_HEADERS if (request.header(asked) or "").lower() == "tail"]
+
+
+def outcome_response(config, outcome, kind, tails=()):
+    """(status, headers, body) of `POST /invoke` for an outcome (the worker renders it too)."""
+    headers = outcome_headers(config, outcome, tails)
     if outcome.ok:
         status = 202 if kind == "Event" else 200
         content_type = {"json": "application/json", "text": "text/plain; charset=utf-8",
@@ -441,9 +483,9 @@ def invoke(server, request):
     return status, headers, outcome.output_bytes()
 
 
-def outcome_headers(server, outcome, request):
+def outcome_headers(config, outcome, tails=()):
     headers = [("X-Request-Id", outcome.request_id)]
-    aliyun = server.config.provider == "aliyun"
+    aliyun = config.provider == "aliyun"
     if aliyun:
         headers.append(("X-Fc-Request-Id", outcome.request_id))
     if not outcome.ok:
@@ -455,11 +497,10 @@ def outcome_headers(server, outcome, request):
     headers.append(("X-Function-Max-Memory-Used-Mb", "%.2f" % outcome.max_memory_used_mb))
     if outcome.init_duration_ms is not None:
         headers.append(("X-Function-Init-Duration-Ms", "%.3f" % outcome.init_duration_ms))
-    for asked, answer in (("x-log-type", "X-Log-Result"), ("x-fc-log-type", "X-Fc-Log-Result")):
-        if (request.header(asked) or "").lower() == "tail":
-            import base64
-            tail = to_bytes(outcome.log)[-LOG_TAIL_BYTES:]
-            headers.append((answer, to_text(base64.b64encode(tail))))
+    for answer in tails:
+        import base64
+        tail = to_bytes(outcome.log)[-LOG_TAIL_BYTES:]
+        headers.append((answer, to_text(base64.b64encode(tail))))
     return headers
 
 

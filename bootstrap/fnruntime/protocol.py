@@ -8,6 +8,9 @@ servers); `validate_request` checks a caller's request frame and names what is w
     ------  ----  ------------------------------------------------
     0       4     N, unsigned 32-bit big-endian: length of payload
     4       N     payload: one JSON object, UTF-8 encoded
+
+Between the supervisor and a warm worker two more payload kinds spare re-encoding (see `pack_forward`,
+`pack_rendered`): they start with a letter, never with `{`.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -50,6 +53,11 @@ COMPACT_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 COMPACT_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
+#: json.loads without its wrapper calls, for the usual payload that starts with "{" (one per invocation).
+DECODER = json.JSONDecoder()
+JSON_WHITESPACE = " \t\n\r"
+
+
 def dumps(obj):
     """Compact JSON bytes, non-ASCII kept as UTF-8 (escaped as \\uXXXX when a string holds a lone surrogate)."""
     text = COMPACT_ENCODER.encode(obj)
@@ -57,6 +65,44 @@ def dumps(obj):
         return to_bytes(text) if isinstance(text, text_type) else text
     except UnicodeEncodeError:
         return to_bytes(COMPACT_ASCII_ENCODER.encode(obj))
+
+
+# -- supervisor <-> worker: a client's request forwarded as it came, the response rendered by the worker ---------------
+
+FORWARD = b"F"  # a client's request frame
+FORWARD_HTTP = b"H"  # the body of an HTTP POST /invoke, after a line "INVOCATION_TYPE KEEP_ALIVE(0|1)"
+RENDERED = b"R"
+#: After RENDERED: sizes of the response (a frame, header included, or an HTTP response), of the frame's log as JSON
+#: text (0 for HTTP), of the log text, and of the log's opening lines within it. The response, then the log, follow.
+RENDERED_HEADER = struct.Struct(">IIII")
+
+
+def pack_forward(kind, request_id, payload):
+    """The frame handing a request (bytes, not decoded) of `kind` (FORWARD, FORWARD_HTTP) and its request id to the
+    worker."""
+    return HEADER.pack(len(payload) + len(request_id) + 2) + kind + to_bytes(request_id) + b"\n" + payload
+
+
+def unpack_forward(payload):
+    """(kind, request id, request) from a forwarded request's payload."""
+    request_id, _, request = payload[1:].partition(b"\n")
+    return payload[:1], request_id.decode("ascii"), request
+
+
+def pack_rendered(frame, log_json_size, log, opening_size):
+    """The worker's answer to a forwarded request: the finished response frame (its payload starts with the log as
+    JSON, `{"log":...,`), and the log as text (UTF-8) with the size of its opening lines, for the supervisor to put
+    what the function printed between those and the closing lines when it has to."""
+    body = RENDERED + RENDERED_HEADER.pack(len(frame), log_json_size, len(log), opening_size) + frame + log
+    return HEADER.pack(len(body)) + body
+
+
+def unpack_rendered(payload):
+    """(frame, log JSON size, log text bytes, opening size) from a RENDERED payload."""
+    frame_size, log_json_size, log_size, opening_size = RENDERED_HEADER.unpack_from(payload, 1)
+    start = 1 + RENDERED_HEADER.size
+    return (payload[start:start + frame_size], log_json_size, payload[start + frame_size:start + frame_size + log_size],
+            opening_size)
 
 
 def read_exact(recv, size):
@@ -98,7 +144,12 @@ def decode(payload):
     except UnicodeDecodeError as exc:
         raise FrameError("frame payload is not valid UTF-8: %s" % exc)
     try:
-        obj = json.loads(text)
+        if text[:1] == "{":
+            obj, end = DECODER.raw_decode(text)
+            if end != len(text) and text[end:].strip(JSON_WHITESPACE):
+                obj = json.loads(text)  # raises json's own "Extra data" error
+        else:
+            obj = json.loads(text)
     except ValueError as exc:
         raise FrameError("frame payload is not valid JSON: %s" % exc)
     if not isinstance(obj, dict):
@@ -170,6 +221,10 @@ class FrameParser(object):
         return bool(self.header) or self.length is not None or self.discarding > 0
 
     def feed(self, data):
+        if (self.length is None and not self.header and not self.discarding and not self.broken
+                and len(data) >= HEADER.size and HEADER.unpack_from(data)[0] == len(data) - HEADER.size
+                and len(data) - HEADER.size <= self.max_bytes):
+            return [data[HEADER.size:]]  # the common case: exactly one whole frame
         items = []
         view = memoryview(data)
         while len(view) and not self.broken:
@@ -256,6 +311,8 @@ def frame_id_of(obj):
 def validate_request(obj):
     """Check a decoded request frame; returns a dict with `id`, either `event` or `body` (bytes),
     `invocation_type` (None = the server's default) and `context`. RequestError names the problem."""
+    if len(obj) == 2 and "event" in obj and type(obj.get("id")) is int:  # the common case, checked at once
+        return {"id": obj["id"], "event": obj["event"], "invocation_type": None, "context": None}
     frame_id = frame_id_of(obj)
     if "id" not in obj:
         raise RequestError('the request has no "id": send {"id": 1, "event": {...}}; the response carries the same id')

@@ -36,10 +36,10 @@ class Provider(object):
 
     # -- event and context (worker side) ------------------------------------------------------------
     def event_from_message(self, message):
-        """The handler's `event` from a worker message (`event` JSON value or `body_b64` raw bytes)."""
-        if "body_b64" in message:
-            import base64
-            body = base64.b64decode(message["body_b64"])
+        """The handler's `event` from a worker message or a checked request (`event` JSON value, raw bytes as `body`
+        or `body_b64`)."""
+        body = raw_body(message)
+        if body is not None:
             try:
                 event = json.loads(to_text(body, errors="strict"))
             except ValueError as exc:
@@ -158,10 +158,8 @@ class Aliyun(Provider):
     root_log_level = "INFO"
 
     def event_from_message(self, message):
-        if "body_b64" in message:
-            import base64
-            body = base64.b64decode(message["body_b64"])
-        else:
+        body = raw_body(message)
+        if body is None:
             event = message.get("event")
             body = to_bytes(event) if isinstance(event, (text_type, binary_type)) else to_bytes(json.dumps(event))
         return body  # bytes on 3.x; on 2.7 bytes *is* str
@@ -228,6 +226,14 @@ PROFILES = {"tencent": Tencent(), "aliyun": Aliyun(), "jdcloud": JDCloud()}
 
 def get(name):
     return PROFILES[name]
+
+
+def raw_body(message):
+    """The raw bytes event of a message (`body`, or `body_b64` when it came as JSON), or None."""
+    if "body_b64" in message:
+        import base64
+        return base64.b64decode(message["body_b64"])
+    return message.get("body")
 
 
 def json_text(value, **options):

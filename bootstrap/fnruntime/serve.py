@@ -18,8 +18,8 @@ import stat
 import sys
 
 from .compat import monotonic, to_bytes
-from .errors import Failure, INVALID_REQUEST, UsageError
-from .invocation import Invocation, Outcome, new_request_id
+from .errors import INVALID_REQUEST, UsageError
+from .invocation import Invocation, error_outcome
 from .protocol import FrameError, FrameParser, RequestError, decode, frame_id_of, pack_payload, validate_request, \
     write_all_fd
 
@@ -169,23 +169,56 @@ class Job(object):
 
 
 class FrameJob(Job):
-    def __init__(self, request):
-        self.request = request
+    """A request frame, kept as it came: a warm worker checks and runs it (Supervisor.forward); otherwise it is
+    decoded and checked here and run through Supervisor.invoke."""
+
+    def __init__(self, payload):
+        self.payload = payload
+        self.size = len(payload)
 
     def run(self, server):
-        request = self.request
+        forwarded = server.supervisor.forward(self.payload)
+        if forwarded is not None:
+            if forwarded.response is None:
+                forwarded.response = pack_payload(forwarded.outcome.frame_payload(forwarded.frame_id))
+                forwarded.log = to_bytes(forwarded.outcome.log)
+            if server.echo_logs and forwarded.log:
+                server.write_stderr(forwarded.log)
+            return forwarded.response
+        request, error = self.checked()
+        if error is not None:
+            return error.run(server)
         invocation = Invocation(event=request.get("event"), body=request.get("body"),
                                 invocation_type=request["invocation_type"] or server.config.invocation_type,
                                 context=request["context"])
         outcome = server.invoke(invocation)
         return pack_payload(outcome.frame_payload(request["id"]))
 
+    def checked(self):
+        """(the checked request, None) or (None, the FrameErrorJob answering a request that cannot be used)."""
+        obj = None
+        try:
+            obj = decode(self.payload)
+            return validate_request(obj), None
+        except RequestError as exc:
+            return None, FrameErrorJob(exc.text, exc.frame_id)
+        except FrameError as exc:
+            return None, FrameErrorJob(exc.text, frame_id_of(obj))
+
     def refuse(self, server):
+        request, error = self.checked()
+        if error is not None:
+            return error.run(server)
         message = "the server is shutting down (SIGTERM); this request was not run: send it again"
-        return pack_payload(server.error_outcome(SHUTTING_DOWN, message).frame_payload(self.request["id"]))
+        return pack_payload(server.error_outcome(SHUTTING_DOWN, message).frame_payload(request["id"]))
 
     def fail(self, server, message):
-        return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(self.request["id"]))
+        obj = None
+        try:
+            obj = decode(self.payload)
+        except FrameError:
+            pass
+        return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(frame_id_of(obj)))
 
 
 class FrameErrorJob(Job):
@@ -255,6 +288,19 @@ class Connection(object):
         return not (self.read_closed or self.closing or self.closed or self.queued >= MAX_QUEUED_PER_CONNECTION
                     or self.server.queued_bytes >= MAX_QUEUED_BYTES
                     or self.output_size > MAX_BUFFERED_OUTPUT)
+
+    def on_events(self, events):
+        """The poller's callback for a socket (input and output on one descriptor)."""
+        if events & select.POLLOUT or (events & (select.POLLERR | select.POLLHUP) and self.output):
+            self.on_writable()
+        if not self.closed and events & (select.POLLIN | select.POLLHUP | select.POLLERR) and self.wants_read():
+            self.on_readable()
+        if not self.closed:
+            self.settle()
+
+    def on_input(self, events):
+        """The poller's callback for an input descriptor of its own (stdio)."""
+        self.on_readable()
 
     def on_readable(self):
         try:
@@ -394,16 +440,7 @@ class FramedConnection(Connection):
             if item.fatal:
                 self.exit_status = 1
             return FrameErrorJob(item.text, close_after=item.fatal)
-        obj = None
-        try:
-            obj = decode(item)
-            job = FrameJob(validate_request(obj))
-            job.size = len(item)
-            return job
-        except RequestError as exc:
-            return FrameErrorJob(exc.text, exc.frame_id)
-        except FrameError as exc:
-            return FrameErrorJob(exc.text, frame_id_of(obj))
+        return FrameJob(item)
 
     def at_eof(self):
         error = self.parser.end_of_stream()
@@ -463,25 +500,19 @@ class Server(object):
             return
         if current is None:
             self.poller.register(fd, mask)
+        elif current[0] == mask and current[1] == callback:
+            return
         elif current[0] != mask:
             self.poller.modify(fd, mask)
         self.watched[fd] = (mask, callback)
 
     def watch(self, conn):
         reading = select.POLLIN if conn.wants_read() else 0
-        writing = select.POLLOUT if conn.output else 0
         if conn.in_fd == conn.out_fd:
-            self.set_mask(conn.in_fd, reading | writing, lambda events, c=conn: self.on_events(c, events))
+            self.set_mask(conn.in_fd, reading | (select.POLLOUT if conn.output else 0), conn.on_events)
         else:
-            self.set_mask(conn.in_fd, reading, lambda events, c=conn: c.on_readable())
+            self.set_mask(conn.in_fd, reading, conn.on_input)
 
-    def on_events(self, conn, events):
-        if events & select.POLLOUT or (events & (select.POLLERR | select.POLLHUP) and conn.output):
-            conn.on_writable()
-        if not conn.closed and events & (select.POLLIN | select.POLLHUP | select.POLLERR) and conn.wants_read():
-            conn.on_readable()
-        if not conn.closed:
-            conn.settle()
 
     def forget(self, conn):
         self.set_mask(conn.in_fd, 0, None)
@@ -573,9 +604,7 @@ class Server(object):
 
     def error_outcome(self, error_type, message):
         """An Outcome for a request that was not run (bad request, shutting down), in the provider's error shape."""
-        request_id = new_request_id()
-        error = self.supervisor.provider.error_body(Failure(error_type, message), request_id)
-        return Outcome(request_id, ok=False, error=error, error_type=error_type)
+        return error_outcome(self.supervisor.provider, error_type, message)
 
     def write_stderr(self, data):
         try:

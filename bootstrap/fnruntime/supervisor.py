@@ -2,7 +2,9 @@
 
 It never runs user code. It enforces the timeout and the memory limit, frames the invocation's log
 as the provider does, survives any way the worker can die, and replaces a dead worker with a fresh
-(cold) one on the next invocation. `Supervisor.invoke` always returns exactly one Outcome.
+(cold) one on the next invocation. `Supervisor.invoke` always returns exactly one Outcome;
+`Supervisor.forward` (serving, warm) hands a client's request frame or HTTP body to the worker as it came and
+returns the response the worker rendered, rebuilding it only when something was printed or went wrong.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -10,21 +12,23 @@ import errno
 import fcntl
 import os
 import select
-import signal
 import sys
 
 from . import providers, worker as worker_module
-from .compat import monotonic, to_bytes, to_text
-from .errors import Failure, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, PayloadTooLarge, RUNTIME_DIR
-from .invocation import Outcome
+from .compat import monotonic, signal, to_bytes, to_text
+from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, PayloadTooLarge, RUNTIME_DIR
+from .invocation import Outcome, RequestIds, conclude, error_outcome, join_frame
 from .loader import unpack_zip
-from .protocol import FrameError, MAX_RESPONSE_BYTES, fd_reader, pack, read_frame, write_all_fd
+from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameParser, MAX_RESPONSE_BYTES, RENDERED, decode, dumps,
+                       fd_reader, pack, pack_forward, pack_payload, unpack_rendered, validate_request, write_all_fd)
 
 POLL_SECONDS = 0.01
 #: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
 LOAD_SECONDS = 30.0
 #: Logs kept per invocation when buffering (serve modes); framing lines are always kept.
 LOG_CAP_BYTES = 1024 * 1024
+LOG_READ_BYTES = 65536
+READ_BYTES = 65536
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -81,6 +85,19 @@ class LogSink(object):
         return to_text(b"".join(self.parts))
 
 
+class Forwarded(object):
+    """What `Supervisor.forward` gives back: the `response` the worker rendered (a frame or an HTTP response) and
+    its `log` (bytes); or, when the worker did not answer, the `outcome` (and the request frame's id) to render."""
+
+    __slots__ = ("response", "log", "outcome", "frame_id")
+
+    def __init__(self, response=None, log=b"", outcome=None, frame_id=None):
+        self.response = response
+        self.log = log
+        self.outcome = outcome
+        self.frame_id = frame_id
+
+
 class WorkerProcess(object):
     """The supervisor's handle on one forked worker."""
 
@@ -89,6 +106,8 @@ class WorkerProcess(object):
         self.request_fd = request_fd
         self.response_fd = response_fd
         self.recv = fd_reader(response_fd)
+        self.answers = FrameParser(max_bytes=MAX_RESPONSE_BYTES)
+        self.pending = []  # answers read but not yet taken (normally none: one answer per message)
         self.log_fd = log_fd
         self.status = None  # wait status once reaped
         self.initialized = False
@@ -110,6 +129,7 @@ class Supervisor(object):
         self.unpacked = unpack_zip(config.zip_path) if config.zip_path else None
         self.code_dir = self.unpacked or config.code_dir
         self.worker = None
+        self.request_ids = RequestIds()
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
@@ -195,6 +215,71 @@ class Supervisor(object):
         finally:
             self.sink = None
 
+    def forward(self, payload, http=None):
+        """Serve a request in the warm worker without decoding it here: a client's request frame (its JSON payload),
+        or with `http` = (invocation type, keep-alive) the body of an HTTP `POST /invoke`. A Forwarded, exactly one
+        whatever happens; None when there is no warm worker (use `invoke`)."""
+        w = self.worker
+        if w is None or self.log_stream is not None:
+            return None
+        self.reap()
+        if w.status is not None:
+            return None  # died while idle: `invoke` replaces it
+        request_id = self.request_ids()
+        if http is None:
+            message = pack_forward(FORWARD, request_id, payload)
+        else:
+            message = pack_forward(FORWARD_HTTP, request_id, to_bytes("%s %d\n" % http) + payload)
+        sink = LogSink()
+        self.sink = sink
+        try:
+            started = monotonic()
+            try:
+                write_all_fd(w.request_fd, message)
+            except (IOError, OSError):
+                message = self.stop_worker(PROCESS_EXITED, 0, started)
+            else:
+                message = self.wait(self.config.timeout)
+            if message.get("phase") == "rendered":
+                return self.rendered(message["payload"], sink, http is not None)
+            return self.forward_failed(request_id, payload, http, message, sink, (monotonic() - started) * 1000.0)
+        finally:
+            self.sink = None
+
+    def rendered(self, answer, printed, http):
+        """The response the worker rendered, with what the function printed put into its log if anything was (an
+        HTTP response does not hold its log: only the log changes then)."""
+        response, log_json_size, log, opening_size = unpack_rendered(answer)
+        if not printed.parts and not printed.dropped:
+            return Forwarded(response, log)
+        text = printed.text()
+        if not text.endswith("\n"):
+            text += "\n"
+        log = to_text(log[:opening_size]) + text + to_text(log[opening_size:])
+        if not http:
+            response = pack_payload(join_frame(dumps(log), response[4 + len(b'{"log":') + log_json_size + 1:]))
+        return Forwarded(response, to_bytes(log))
+
+    def forward_failed(self, request_id, payload, http, message, printed, elapsed_ms):
+        """The outcome when the worker did not render a response: it timed out, ran out of memory, exited or died."""
+        if http is None:
+            try:
+                request = validate_request(decode(payload))
+            except FrameError as exc:  # checked by the worker already: only if it died before it could answer that
+                outcome = error_outcome(self.provider, INVALID_REQUEST, exc.text, request_id)
+                return Forwarded(outcome=outcome, frame_id=getattr(exc, "frame_id", None))
+            frame_id, invocation_type = request["id"], request["invocation_type"] or self.config.invocation_type
+        else:
+            frame_id, invocation_type = None, http[0]
+        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
+        sink = LogSink()
+        sink.lines([self.provider.start_line(request_id)])
+        for part in printed.parts:
+            sink.write(part)
+        sink.dropped += printed.dropped
+        self.conclude_message(outcome, message, sink, elapsed_ms)
+        return Forwarded(outcome=outcome, frame_id=frame_id)
+
     def run(self, invocation, sink):
         provider, config = self.provider, self.config
         outcome = Outcome(invocation.request_id, ok=False, invocation_type=invocation.invocation_type)
@@ -233,7 +318,10 @@ class Supervisor(object):
         started = monotonic()
         if message is None:
             message = self.wait(config.timeout)
-        elapsed_ms = (monotonic() - started) * 1000.0
+        return self.conclude_message(outcome, message, sink, (monotonic() - started) * 1000.0)
+
+    def conclude_message(self, outcome, message, sink, elapsed_ms):
+        """The outcome from the worker's `result` message or a failure message."""
         if message.get("ok"):
             return self.succeed(outcome, message, sink)
         failure = message["failure"]
@@ -281,18 +369,20 @@ class Supervisor(object):
                     continue
                 raise
             if w.log_fd in ready:
-                self.pump_logs(w)
+                self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
             if w.response_fd in ready:
                 try:
-                    message = read_frame(self.answer_reader(w, deadline), MAX_RESPONSE_BYTES)
+                    payload = self.read_answer(w, deadline)
+                    message = None if payload is None else (
+                        {"phase": "rendered", "payload": payload} if payload[:1] == RENDERED else decode(payload))
                 except AnswerTimeout:
                     return self.stop_worker(TIMEOUT, seconds, started)
                 except (FrameError, IOError, OSError):
                     message = None
                 if message is None:
                     return self.stop_worker(PROCESS_EXITED, seconds, started)
-                self.pump_logs(w)
-                w.peak_rss_kb = max(w.peak_rss_kb, message.get("max_rss_kb", 0))
+                if "max_rss_kb" in message:
+                    w.peak_rss_kb = max(w.peak_rss_kb, message["max_rss_kb"])
                 return message
             if not ready:
                 w.peak_rss_kb = max(w.peak_rss_kb, w.rss_kb())
@@ -303,6 +393,20 @@ class Supervisor(object):
                     if select.select([w.response_fd], [], [], 0)[0]:
                         continue  # its last answer (or EOF) arrived as it exited: read that first
                     return self.stop_worker(PROCESS_EXITED, seconds, started)
+
+    def read_answer(self, w, deadline):
+        """The payload of the worker's next answer, its pipe being readable now: one read holds all of a small answer;
+        the rest of a large one is waited for until the deadline (AnswerTimeout). None when the pipe ended first or
+        held something else than frames."""
+        recv = w.recv
+        while not w.pending:
+            data = recv(READ_BYTES)
+            if not data:
+                return None
+            w.pending.extend(w.answers.feed(data))
+            recv = self.answer_reader(w, deadline)
+        item = w.pending.pop(0)
+        return None if isinstance(item, FrameError) else item
 
     def answer_reader(self, w, deadline):
         """`recv(n)` for the rest of the worker's answer that never blocks past the deadline, nor on a worker that died
@@ -364,15 +468,15 @@ class Supervisor(object):
         sink = getattr(self, "sink", None)
         while True:
             try:
-                data = os.read(w.log_fd, 65536)
+                data = os.read(w.log_fd, LOG_READ_BYTES)
             except OSError as exc:
                 if exc.errno == errno.EINTR:
                     continue
                 return  # EAGAIN: nothing more for now
-            if not data:
-                return
             if sink is not None:
                 sink.write(data)
+            if len(data) < LOG_READ_BYTES:
+                return  # the pipe is empty (or at its end): no need to ask again
 
     # -- outcome --------------------------------------------------------------------------------
     def memory_mb(self, message):
@@ -380,32 +484,19 @@ class Supervisor(object):
         return peak / 1024.0
 
     def succeed(self, outcome, message, sink):
-        outcome.ok = True
         outcome.result_kind = message.get("kind")
         if outcome.result_kind == "bytes":
             import base64
             outcome.result = base64.b64decode(message["result_b64"])
         else:
             outcome.result = message.get("result")
-        outcome.duration_ms = message.get("duration_ms", 0.0)
-        outcome.billed_duration_ms = self.provider.billed(outcome.duration_ms)
-        outcome.max_memory_used_mb = self.memory_mb(message)
-        shown = outcome.result if outcome.result_kind in ("json", "text") else (
-            "<%d bytes>" % len(outcome.result) if outcome.result_kind == "bytes" else "")
-        sink.lines(self.provider.end_lines(outcome.request_id, outcome, self.config, shown))
+        sink.lines(conclude(outcome, self.provider, self.config, message.get("duration_ms", 0.0),
+                            self.memory_mb(message)))
         outcome.log = sink.text()
         return outcome
 
     def finish(self, outcome, failure, sink, duration_ms, message=None):
-        outcome.ok = False
-        outcome.error_type = failure.error_type
-        outcome.error = self.provider.error_body(failure, outcome.request_id)
-        outcome.duration_ms = duration_ms
-        outcome.billed_duration_ms = self.provider.billed(duration_ms)
-        outcome.max_memory_used_mb = self.memory_mb(message)
-        if failure.error_type in (TIMEOUT, OUT_OF_MEMORY, PROCESS_EXITED):
-            sink.lines([failure.message])
-        sink.lines(self.provider.end_lines(outcome.request_id, outcome, self.config, ""))
+        sink.lines(conclude(outcome, self.provider, self.config, duration_ms, self.memory_mb(message), failure))
         outcome.log = sink.text()
         return outcome
 

@@ -3,23 +3,25 @@
 It talks to the supervisor in frames over two pipes (requests on fd 3, answers on fd 4): it reads worker messages
 (invocation.Invocation.worker_message) and answers with phase messages:
 `loaded` | `load_failed` once, `initialized` | `initializer_failed` when asked to `initialize`, and
-`result` for each invocation.
+`result` for each invocation; a client's request forwarded as it came (warm, serving) it answers with the
+finished response frame (protocol.pack_forward, pack_rendered).
 fd 1 and 2 are the log pipe (fd 5 keeps a copy to restore them from). `run` never returns: it ends with os._exit.
 """
 from __future__ import absolute_import, division, print_function
 
-import logging
 import os
 import resource
-import signal
 import sys
 
 from . import logs
-from .compat import monotonic, to_text
+from .compat import monotonic, signal, to_bytes, to_text
 from .context import apply_overrides
-from .errors import Failure, FunctionError, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
+from .errors import (Failure, FunctionError, INVALID_REQUEST, InitializerError, PayloadTooLarge, PROCESS_EXITED,
+                     ResultTooLarge, safe_str)
+from .invocation import Invocation, Outcome, conclude, error_outcome, join_frame
 from .loader import load_handler, parse_handler
-from .protocol import fd_reader, pack, read_frame, write_all_fd
+from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameParser, MAX_RESPONSE_BYTES, decode, dumps, fd_reader, pack,
+                       pack_payload, pack_rendered, unpack_forward, validate_request, write_all_fd)
 from .providers import PAYLOAD_LIMIT
 
 REQUEST_FD = 3
@@ -27,6 +29,11 @@ RESPONSE_FD = 4
 #: The worker's own copy of the log pipe: fds 1 and 2 are put back from it when user code closes or moves them.
 LOG_FD = 5
 LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
+#: How many times its JSON text a decoded event can grow when encoded compactly again ("9e15" is
+#: "9000000000000000.0"; "\u00e9" where a lone surrogate forces ASCII): a request frame under PAYLOAD_LIMIT / 5
+#: cannot hold an event over the limit, so its size need not be measured.
+MAX_EXPANSION = 5
+READ_BYTES = 65536
 
 
 def isolate(request_fd, response_fd, log_fd):
@@ -72,6 +79,8 @@ class Worker(object):
         self.runtime_dir = runtime_dir
         self.state = logs.RequestState()
         self.recv = fd_reader(REQUEST_FD)
+        self.requests = FrameParser(max_bytes=MAX_RESPONSE_BYTES)  # forwarded requests are a little over a frame
+        self.pending = []
         self.handler = None
         self.flush_c = None
         self.pid = os.getpid()
@@ -140,16 +149,27 @@ class Worker(object):
         return True
 
     def invoke(self, message):
-        request_id = message["request_id"]
+        """An invocation message of the supervisor (cold starts, one-shot): answer with a `result` message."""
+        reply = self.execute(message["request_id"], message, message.get("invocation_type"), message.get("context"))
+        if reply.get("kind") == "bytes":
+            import base64
+            reply["result_b64"] = to_text(base64.b64encode(reply.pop("result")))
+        elif reply.get("kind") is not None:
+            reply["result"] = to_text(reply["result"])
+        self.send(reply)
+
+    def execute(self, request_id, source, invocation_type, overrides):
+        """Run the handler once on the event in `source` (`event`, `body` or `body_b64`): a `result` message, the
+        result not yet encoded. A sys.exit in user code answers and ends the process here."""
         self.state.request_id = request_id
         restore_log_fds()
         started = monotonic()
         try:
-            event = self.provider.event_from_message(message)
-            context = apply_overrides(self.make_context(request_id), message.get("context"))
+            event = self.provider.event_from_message(source)
+            context = apply_overrides(self.make_context(request_id), overrides)
             value = self.handler(event, context)
             self.leave_if_forked(0)
-            if message.get("invocation_type") == "Event":
+            if invocation_type == "Event":
                 kind, payload = None, None
             else:
                 kind, payload = self.provider.serialise(value)
@@ -163,17 +183,72 @@ class Worker(object):
             failure = Failure.from_exception(exc, sys.exc_info()[2])
             self.leave_if_forked(1, failure)
             self.write_traceback(failure)
-            self.send({"phase": "result", "ok": False, "failure": failure.to_dict(),
-                       "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()})
-            return
-        reply = {"phase": "result", "ok": True, "kind": kind, "duration_ms": (monotonic() - started) * 1000.0,
-                 "max_rss_kb": max_rss_kb()}
-        if kind == "bytes":
-            import base64
-            reply["result_b64"] = to_text(base64.b64encode(payload))
-        elif kind is not None:
-            reply["result"] = to_text(payload)
-        self.send(reply)
+            return {"phase": "result", "ok": False, "failure": failure.to_dict(),
+                    "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()}
+        return {"phase": "result", "ok": True, "kind": kind, "result": payload,
+                "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()}
+
+    def answer_forwarded(self, forwarded):
+        """A client's request frame forwarded as it came (warm, serving): check it as the server would, run it, and
+        answer with the finished response frame and the invocation's log lines (protocol.pack_rendered)."""
+        kind, request_id, payload = unpack_forward(forwarded)
+        if kind == FORWARD_HTTP:
+            return self.answer_http(request_id, payload)
+        try:
+            request = validate_request(decode(payload))
+        except FrameError as exc:
+            outcome = error_outcome(self.provider, INVALID_REQUEST, exc.text, request_id)
+            return self.send_rendered(outcome, getattr(exc, "frame_id", None), "", "")
+        invocation_type = request["invocation_type"] or self.config.invocation_type
+        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
+        opening = self.provider.start_line(request_id) + "\n"
+        if len(payload) * MAX_EXPANSION > PAYLOAD_LIMIT:
+            size = Invocation(event=request.get("event"), body=request.get("body")).payload_size()
+            if size > PAYLOAD_LIMIT:
+                failure = PayloadTooLarge("the event is %d bytes, over the 6 MB (%d bytes) request limit; send a "
+                                          "smaller event" % (size, PAYLOAD_LIMIT)).failure()
+                closing = conclude(outcome, self.provider, self.config, 0.0, max_rss_kb() / 1024.0, failure)
+                return self.send_rendered(outcome, request["id"], opening, closing)
+        closing = self.run_outcome(outcome, request, request["context"])
+        self.send_rendered(outcome, request["id"], opening, closing)
+
+    def answer_http(self, request_id, payload):
+        """The body of an HTTP `POST /invoke` (after a line: invocation type, keep-alive): run it and answer with the
+        finished HTTP response and the invocation's log."""
+        from . import httpserver  # imported by the HTTP server that forked this worker already
+        line, _, body = payload.partition(b"\n")
+        invocation_type, keep_alive = line.decode("ascii").split(" ")
+        source = {"event": {}} if self.provider.name != "aliyun" and not body.strip() else {"body": body}
+        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
+        opening = self.provider.start_line(request_id) + "\n"
+        closing = self.run_outcome(outcome, source, None)
+        status, headers, body = httpserver.outcome_response(self.config, outcome, invocation_type)
+        response = httpserver.render(status, headers, body, keep_alive == "1")
+        text = opening + "\n".join(closing) + "\n"
+        self.write_answer(pack_rendered(response, 0, to_bytes(text), len(to_bytes(opening))))
+
+    def run_outcome(self, outcome, source, overrides):
+        """Run the handler on the event in `source` and conclude `outcome`; the provider's closing log lines."""
+        reply = self.execute(outcome.request_id, source, outcome.invocation_type, overrides)
+        failure = None if reply["ok"] else Failure.from_dict(reply["failure"])
+        if failure is None:
+            outcome.result_kind = reply["kind"]
+            outcome.result = to_text(reply["result"]) if reply["kind"] in ("json", "text") else reply["result"]
+        return conclude(outcome, self.provider, self.config, reply["duration_ms"], reply["max_rss_kb"] / 1024.0,
+                        failure)
+
+    def send_rendered(self, outcome, frame_id, opening, closing_lines):
+        text = opening + "\n".join(closing_lines) + "\n" if closing_lines else opening
+        log_json = dumps(text)
+        self.write_answer(pack_rendered(pack_payload(join_frame(log_json, outcome.frame_rest(frame_id))),
+                                        len(log_json), to_bytes(text), len(to_bytes(opening))))
+
+    def write_answer(self, answer):
+        """Flush what the function printed into the log pipe, then answer (the supervisor relies on that order)."""
+        logs.flush_standard_streams(self.flush_c)
+        written = os.write(RESPONSE_FD, answer)
+        if written < len(answer):  # a large answer: the pipe takes it in pieces
+            write_all_fd(RESPONSE_FD, answer[written:])
 
     def leave_if_forked(self, status, failure=None):
         """A copy of the worker forked by user code (os.fork without exec) that came back into the runtime by
@@ -196,13 +271,29 @@ class Worker(object):
         self.send({"phase": "result", "ok": False, "failure": failure.to_dict(), "max_rss_kb": max_rss_kb()})
         os._exit(status)
 
+    def next_payload(self):
+        """The supervisor's next message (its payload), read in large pieces; None when the supervisor is gone."""
+        while not self.pending:
+            data = self.recv(READ_BYTES)
+            if not data:
+                return None
+            self.pending.extend(self.requests.feed(data))
+        item = self.pending.pop(0)
+        if isinstance(item, FrameError):
+            raise item
+        return item
+
     def serve(self):
         if not self.load():
             return
         while True:
-            message = read_frame(self.recv)
-            if message is None:
+            payload = self.next_payload()
+            if payload is None:
                 return
+            if payload[:1] in (FORWARD, FORWARD_HTTP):
+                self.answer_forwarded(payload)
+                continue
+            message = decode(payload)
             if message.get("initialize"):
                 if not self.initialize(message["request_id"], message.get("context")):
                     return
@@ -214,24 +305,18 @@ def restore_log_fds():
     """Put the log pipe back on fds 1 and 2 if user code closed them or pointed them elsewhere, and reopen a closed
     sys.stdout/sys.stderr (and the root logger's stream), so the runtime's tracebacks and every later invocation's
     output still reach the log."""
-    try:
-        pipe = os.fstat(LOG_FD)
+    try:  # unconditionally: two dup2 cost less than finding out (fstat) whether they are needed
+        os.dup2(LOG_FD, 1)
+        os.dup2(LOG_FD, 2)
     except OSError:
         return  # user code closed the copy too (closerange): nothing left to restore from
-    for fd in (1, 2):
-        try:
-            current = os.fstat(fd)
-            if (current.st_dev, current.st_ino) == (pipe.st_dev, pipe.st_ino):
-                continue
-        except OSError:
-            pass
-        os.dup2(LOG_FD, fd)
     for name, fd in (("stdout", 1), ("stderr", 2)):
         stream = getattr(sys, name)
         if getattr(stream, "closed", False):
             fresh = logs.text_stream(fd)
             setattr(sys, name, fresh)
-            for handler in logging.getLogger().handlers:
+            logging = sys.modules.get("logging")  # imported by user code, if at all (logs.install_root_logger)
+            for handler in logging.getLogger().handlers if logging is not None else ():
                 if getattr(handler, "stream", None) is stream:
                     handler.stream = fresh
 
