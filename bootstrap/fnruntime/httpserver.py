@@ -25,6 +25,8 @@ MAX_CHUNK_LINE = 1024
 MAX_BODY_BYTES = PAYLOAD_LIMIT
 TOKEN = re.compile(br"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 CONTROL = re.compile(br"[\x00-\x08\x0a-\x1f\x7f]")
+#: A well-formed header line: a token, a colon, a value without control characters (outer blanks dropped).
+HEADER_LINE = re.compile(br"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f])?)[ \t]*$")
 TARGET = re.compile(br"^[\x21-\x7e]+$")
 LOG_TAIL_BYTES = 4096
 #: Request header asking for the log's end -> the response header that carries it (base64).
@@ -212,6 +214,11 @@ class HttpParser(object):
             raise HttpError(431, "the request has %d header lines, more than %d" % (len(lines), MAX_HEADERS))
         headers = []
         for line in lines:
+            match = HEADER_LINE.match(line)
+            if match is not None:  # the usual well-formed line, checked by one expression
+                name, value = match.groups()
+                headers.append((name.decode("ascii").lower(), header_text(value)))
+                continue
             if line[:1] in (b" ", b"\t"):
                 raise HttpError(400, "malformed header: line folding (a line starting with whitespace) is not allowed")
             name, sep, value = line.partition(b":")
@@ -327,8 +334,12 @@ def header_bytes(value):
 def render(status, headers, body, keep_alive=True, head_only=False):
     """The whole response as one bytes object (one write: no Nagle stall)."""
     lines = [b"HTTP/1.1 " + to_bytes("%d %s" % (status, REASONS.get(status, "Unknown")))]
-    for name, value in headers:
-        lines.append(header_bytes(name) + b": " + header_bytes(value))
+    try:  # the usual headers, all text in latin-1, at once
+        lines.append("\r\n".join([name + ": " + value for name, value in headers]).encode("latin-1"))
+    except (TypeError, UnicodeError):  # bytes (2.7 str) or other characters among them: one at a time
+        lines[1:] = [header_bytes(name) + b": " + header_bytes(value) for name, value in headers]
+    if not headers:
+        del lines[1:]
     if status >= 200 and status not in (204, 304):
         lines.append(b"Content-Length: " + to_bytes(str(len(body))))
     else:

@@ -294,8 +294,8 @@ class Connection(object):
         if events & select.POLLOUT or (events & (select.POLLERR | select.POLLHUP) and self.output):
             self.on_writable()
         if not self.closed and events & (select.POLLIN | select.POLLHUP | select.POLLERR) and self.wants_read():
-            self.on_readable()
-        if not self.closed:
+            self.on_readable()  # settles the connection itself
+        elif not self.closed:
             self.settle()
 
     def on_input(self, events):
