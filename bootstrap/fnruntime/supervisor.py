@@ -242,7 +242,7 @@ class Supervisor(object):
                 message = self.wait(self.config.timeout)
             if message.get("phase") == "rendered":
                 return self.rendered(message["payload"], sink, http is not None)
-            return self.forward_failed(request_id, payload, http, message, sink, (monotonic() - started) * 1000.0)
+            return self.unrendered(request_id, payload, http, message, sink, (monotonic() - started) * 1000.0)
         finally:
             self.sink = None
 
@@ -260,8 +260,9 @@ class Supervisor(object):
             response = pack_payload(join_frame(dumps(log), response[4 + len(b'{"log":') + log_json_size + 1:]))
         return Forwarded(response, to_bytes(log))
 
-    def forward_failed(self, request_id, payload, http, message, printed, elapsed_ms):
-        """The outcome when the worker did not render a response: it timed out, ran out of memory, exited or died."""
+    def unrendered(self, request_id, payload, http, message, printed, elapsed_ms):
+        """The outcome when the worker did not render a response: a result too large for it to render, or it timed
+        out, ran out of memory, exited or died."""
         if http is None:
             try:
                 request = validate_request(decode(payload))

@@ -34,6 +34,9 @@ LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resour
 #: cannot hold an event over the limit, so its size need not be measured.
 MAX_EXPANSION = 5
 READ_BYTES = 65536
+#: Results larger than this are rendered by the supervisor, as on a cold start, not by the worker: rendering copies
+#: the result several times, which would count against the function's memory limit.
+RENDER_LIMIT = 1024 * 1024
 
 
 def isolate(request_fd, response_fd, log_fd):
@@ -150,13 +153,8 @@ class Worker(object):
 
     def invoke(self, message):
         """An invocation message of the supervisor (cold starts, one-shot): answer with a `result` message."""
-        reply = self.execute(message["request_id"], message, message.get("invocation_type"), message.get("context"))
-        if reply.get("kind") == "bytes":
-            import base64
-            reply["result_b64"] = to_text(base64.b64encode(reply.pop("result")))
-        elif reply.get("kind") is not None:
-            reply["result"] = to_text(reply["result"])
-        self.send(reply)
+        self.send(encode_result(self.execute(message["request_id"], message, message.get("invocation_type"),
+                                             message.get("context"))))
 
     def execute(self, request_id, source, invocation_type, overrides):
         """Run the handler once on the event in `source` (`event`, `body` or `body_b64`): a `result` message, the
@@ -210,7 +208,8 @@ class Worker(object):
                 closing = conclude(outcome, self.provider, self.config, 0.0, max_rss_kb() / 1024.0, failure)
                 return self.send_rendered(outcome, request["id"], opening, closing)
         closing = self.run_outcome(outcome, request, request["context"])
-        self.send_rendered(outcome, request["id"], opening, closing)
+        if closing is not None:
+            self.send_rendered(outcome, request["id"], opening, closing)
 
     def answer_http(self, request_id, payload):
         """The body of an HTTP `POST /invoke` (after a line: invocation type, keep-alive): run it and answer with the
@@ -222,14 +221,21 @@ class Worker(object):
         outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
         opening = self.provider.start_line(request_id) + "\n"
         closing = self.run_outcome(outcome, source, None)
+        if closing is None:
+            return
         status, headers, body = httpserver.outcome_response(self.config, outcome, invocation_type)
         response = httpserver.render(status, headers, body, keep_alive == "1")
         text = opening + "\n".join(closing) + "\n"
         self.write_answer(pack_rendered(response, 0, to_bytes(text), len(to_bytes(opening))))
 
     def run_outcome(self, outcome, source, overrides):
-        """Run the handler on the event in `source` and conclude `outcome`; the provider's closing log lines."""
+        """Run the handler on the event in `source` and conclude `outcome`; the provider's closing log lines. None
+        when the result is too large to render here: it went to the supervisor as a `result` message, which renders
+        it, so that the function's memory limit pays for no copies of the response."""
         reply = self.execute(outcome.request_id, source, outcome.invocation_type, overrides)
+        if reply["ok"] and reply["kind"] is not None and len(reply["result"]) > RENDER_LIMIT:
+            self.send(encode_result(reply))
+            return None
         failure = None if reply["ok"] else Failure.from_dict(reply["failure"])
         if failure is None:
             outcome.result_kind = reply["kind"]
@@ -319,6 +325,16 @@ def restore_log_fds():
             for handler in logging.getLogger().handlers if logging is not None else ():
                 if getattr(handler, "stream", None) is stream:
                     handler.stream = fresh
+
+
+def encode_result(reply):
+    """A `result` message ready for JSON: the result as text, or as base64 when it is bytes."""
+    if reply.get("kind") == "bytes":
+        import base64
+        reply["result_b64"] = to_text(base64.b64encode(reply.pop("result")))
+    elif reply.get("kind") is not None:
+        reply["result"] = to_text(reply["result"])
+    return reply
 
 
 def exit_status(code):
