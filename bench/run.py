@@ -74,6 +74,16 @@ def host_python(version):
     return compile_runtime(python) if python else None
 
 
+def host_pythons(opts, results):
+    """(version, host interpreter) for each version asked for; a version without one is noted in `results`."""
+    for version in opts.versions:
+        python = host_python(version)
+        if python:
+            yield version, python
+        else:
+            results[version] = {"skipped": "no host Python %s (set BENCH_PY%s)" % (version, version)}
+
+
 def find_python(version):
     explicit = os.environ.get("BENCH_PY%s" % version)
     if explicit:
@@ -122,11 +132,7 @@ def image_python(tag):
 def section_host_start(opts):
     """The bootstrap's own start (one-shot, trivial handler) on the host interpreter vs `python -c pass`."""
     results = {}
-    for version in opts.versions:
-        python = host_python(version)
-        if not python:
-            results[version] = {"skipped": "no host Python %s (set BENCH_PY%s)" % (version, version)}
-            continue
+    for version, python in host_pythons(opts, results):
         busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
         figures = measure.compare_starts(
             [python, "-c", "pass"],
@@ -181,11 +187,7 @@ class HostServer(measure.Server):
 def section_host_warm(opts):
     """Framed round trips on the host interpreters: over a pipe (stdio) and a unix socket, runtime vs echo floor."""
     results = {}
-    for version in opts.versions:
-        python = host_python(version)
-        if not python:
-            results[version] = {"skipped": "no host Python %s" % version}
-            continue
+    for version, python in host_pythons(opts, results):
         directory = tempfile.mkdtemp(prefix="bench-sock-")
         floor_sock, subject_sock = os.path.join(directory, "echo.sock"), os.path.join(directory, "fn.sock")
         serve = [python, BOOTSTRAP, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "--serve"]
@@ -397,11 +399,7 @@ def section_instructions(opts):
     if not shutil.which("valgrind"):
         return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
     results = {}
-    for version in opts.versions:
-        python = host_python(version)
-        if not python:
-            results[version] = {"skipped": "no host Python %s" % version}
-            continue
+    for version, python in host_pythons(opts, results):
         scratch = tempfile.mkdtemp(prefix="bench-copy-")
         try:
             bootstrap = measuring_copy(scratch)

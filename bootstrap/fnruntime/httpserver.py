@@ -13,7 +13,7 @@ import re
 
 from . import apigw
 from .compat import to_bytes, to_text
-from .errors import Failure, INVALID_REQUEST
+from .errors import INVALID_REQUEST
 from .invocation import Invocation, new_request_id
 from .providers import PAYLOAD_LIMIT
 from .serve import Connection, Job, SERVER_ERROR, SHUTTING_DOWN, STALL_SECONDS
@@ -435,11 +435,10 @@ def invocation_type(server, request):
 
 
 def error_response(server, status, error_type, message):
-    request_id = new_request_id()
-    body = server.supervisor.provider.error_body(Failure(error_type, message), request_id)
-    headers = [("Content-Type", "application/json"), ("X-Request-Id", request_id),
+    outcome = server.error_outcome(error_type, message)
+    headers = [("Content-Type", "application/json"), ("X-Request-Id", outcome.request_id),
                ("X-Function-Error-Type", error_type)]
-    return status, headers, to_bytes(json.dumps(body))
+    return status, headers, outcome.output_bytes()
 
 
 def invoke(server, request):

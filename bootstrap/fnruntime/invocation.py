@@ -11,12 +11,19 @@ import json
 import os
 
 from .compat import integer_types, to_bytes, to_text
-from .errors import Failure, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT
+from .errors import Failure, OUT_OF_MEMORY, PROCESS_EXITED, PayloadTooLarge, TIMEOUT
 from .protocol import dumps
+from .providers import PAYLOAD_LIMIT
 
 #: A successful response frame's fields after the log, up to its JSON result (`Outcome.frame_rest`).
 SUCCESS_FIELDS = ('"id":%d,"request_id":"%s","ok":true,"duration_ms":%.3f,"billed_duration_ms":%d,'
                   '"max_memory_used_mb":%.2f,"result":')
+#: How a response frame's payload starts: its log comes first (`join_frame`).
+LOG_FIELD = b'{"log":'
+#: How many times its JSON text a decoded event can grow when encoded compactly again ("9e15" is
+#: "9000000000000000.0"; "\u00e9" where a lone surrogate forces ASCII): a request frame under PAYLOAD_LIMIT / 5
+#: cannot hold an event over the limit, so its size need not be measured.
+MAX_EXPANSION = 5
 #: Failures the supervisor detects; their message is a log line of its own, as the clouds print it.
 STOPPED = (TIMEOUT, OUT_OF_MEMORY, PROCESS_EXITED)
 
@@ -47,6 +54,23 @@ def new_request_id():
     return RequestIds(1)()
 
 
+def event_size(event, body=None):
+    """The size of an event as the clouds count it: its raw bytes (`body`), else its compact JSON."""
+    return len(body) if body is not None else len(dumps(event))
+
+
+def size_failure(event, body=None, frame_size=None):
+    """The PayloadTooLarge failure of an event over the clouds' 6 MB request limit, else None. `frame_size`, the size
+    of the request frame the event came in, spares measuring an event that cannot be near the limit."""
+    if frame_size is not None and frame_size * MAX_EXPANSION <= PAYLOAD_LIMIT:
+        return None
+    size = event_size(event, body)
+    if size <= PAYLOAD_LIMIT:
+        return None
+    return PayloadTooLarge("the event is %d bytes, over the 6 MB (%d bytes) request limit; send a smaller event"
+                           % (size, PAYLOAD_LIMIT)).failure()
+
+
 class Invocation(object):
     """One request. `event` is a decoded JSON value; `body` raw bytes (one of the two is set)."""
 
@@ -60,9 +84,11 @@ class Invocation(object):
         self.request_id = request_id or new_request_id()
 
     def payload_size(self):
-        if self.body is not None:
-            return len(self.body)
-        return len(dumps(self.event))
+        return event_size(self.event, self.body)
+
+    def size_failure(self):
+        """The PayloadTooLarge failure of an event over the clouds' 6 MB request limit, else None."""
+        return size_failure(self.event, self.body)
 
     def worker_message(self):
         """The frame sent to the worker."""
@@ -148,7 +174,13 @@ class Outcome(object):
 
 def join_frame(log_json, rest):
     """A response frame's payload from its log (JSON text, bytes) and `Outcome.frame_rest`."""
-    return b'{"log":' + log_json + b"," + rest
+    return LOG_FIELD + log_json + b"," + rest
+
+
+def frame_rest_of(frame, log_json_size):
+    """`Outcome.frame_rest` out of a whole response frame (its 4-byte header included) made by `join_frame`, whose log
+    as JSON was `log_json_size` bytes."""
+    return frame[4 + len(LOG_FIELD) + log_json_size + 1:]
 
 
 def conclude(outcome, provider, config, duration_ms, max_memory_mb, failure=None):

@@ -285,6 +285,30 @@ class FrameParser(object):
                           % (self.length, self.size), fatal=True)
 
 
+class FrameReader(object):
+    """Frames from a stream read in large pieces (between the supervisor and its worker, one read of a pipe usually
+    holds a whole frame)."""
+
+    READ_BYTES = 65536  # a pipe's capacity
+
+    def __init__(self, recv, max_bytes):
+        self.recv = recv
+        self.parser = FrameParser(max_bytes=max_bytes)
+        self.pending = []
+
+    def next_payload(self, more=None):
+        """The next frame's payload, a FrameError for a frame over the limit, or None when the stream ends first. The
+        first read is `recv`; any further one `more` (default `recv`)."""
+        recv = self.recv
+        while not self.pending:
+            data = recv(self.READ_BYTES)
+            if not data:
+                return None
+            self.pending.extend(self.parser.feed(data))
+            recv = more or self.recv
+        return self.pending.pop(0)
+
+
 # -- request frames ---------------------------------------------------------------------------------
 
 REQUEST_FIELDS = ("id", "event", "event_b64", "invocation_type", "context")
@@ -338,6 +362,17 @@ def validate_request(obj):
         raise RequestError('"context" must be a JSON object of context fields to override, got %s'
                            % json_kind(request["context"]), frame_id)
     return request
+
+
+def check_request(payload):
+    """A caller's request frame (its payload) decoded and checked: (the request as validate_request gives it, None), or
+    (None, a RequestError naming the problem and carrying the frame's id when it could be read)."""
+    try:
+        return validate_request(decode(payload)), None
+    except RequestError as exc:
+        return None, exc
+    except FrameError as exc:  # not a JSON object: no id to read
+        return None, RequestError(exc.text)
 
 
 def decode_base64(value, frame_id):

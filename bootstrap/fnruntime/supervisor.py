@@ -16,19 +16,19 @@ import sys
 
 from . import providers, worker as worker_module
 from .compat import monotonic, signal, to_bytes, to_text
-from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, PayloadTooLarge, RUNTIME_DIR
-from .invocation import Outcome, RequestIds, conclude, error_outcome, join_frame
+from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, RUNTIME_DIR
+from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest_of, join_frame
 from .loader import unpack_zip
-from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameParser, MAX_RESPONSE_BYTES, RENDERED, decode, dumps,
-                       fd_reader, pack, pack_forward, pack_payload, unpack_rendered, validate_request, write_all_fd)
+from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, RENDERED, check_request,
+                       decode, dumps, fd_reader, pack, pack_forward, pack_payload, unpack_rendered, write_all_fd)
 
 POLL_SECONDS = 0.01
 #: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
 LOAD_SECONDS = 30.0
 #: Logs kept per invocation when buffering (serve modes); framing lines are always kept.
 LOG_CAP_BYTES = 1024 * 1024
+#: A pipe's capacity: a read of the log pipe that returns less has emptied it.
 LOG_READ_BYTES = 65536
-READ_BYTES = 65536
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -77,6 +77,14 @@ class LogSink(object):
             self.parts.append(data)
             self.at_line_start = True
 
+    def with_opening(self, opening):
+        """A copy of this log with `opening` (text: whole lines) in front of it, as if written first."""
+        sink = LogSink(self.stream, self.cap)
+        sink.parts = [to_bytes(opening)] + self.parts
+        sink.size, sink.dropped = self.size, self.dropped
+        sink.at_line_start = self.at_line_start if self.parts else True
+        return sink
+
     def text(self):
         if self.dropped:
             self.lines(["[fnruntime: %d bytes of log dropped over the %d-byte limit per invocation]"
@@ -106,8 +114,7 @@ class WorkerProcess(object):
         self.request_fd = request_fd
         self.response_fd = response_fd
         self.recv = fd_reader(response_fd)
-        self.answers = FrameParser(max_bytes=MAX_RESPONSE_BYTES)
-        self.pending = []  # answers read but not yet taken (normally none: one answer per message)
+        self.answers = FrameReader(self.recv, MAX_RESPONSE_BYTES)
         self.log_fd = log_fd
         self.status = None  # wait status once reaped
         self.initialized = False
@@ -252,43 +259,37 @@ class Supervisor(object):
         response, log_json_size, log, opening_size = unpack_rendered(answer)
         if not printed.parts and not printed.dropped:
             return Forwarded(response, log)
-        text = printed.text()
-        if not text.endswith("\n"):
-            text += "\n"
-        log = to_text(log[:opening_size]) + text + to_text(log[opening_size:])
+        sink = printed.with_opening(to_text(log[:opening_size]))
+        closing = to_text(log[opening_size:])  # whole lines, each ending with "\n"
+        sink.lines(closing[:-1].split("\n") if closing else [])
+        text = sink.text()
         if not http:
-            response = pack_payload(join_frame(dumps(log), response[4 + len(b'{"log":') + log_json_size + 1:]))
-        return Forwarded(response, to_bytes(log))
+            response = pack_payload(join_frame(dumps(text), frame_rest_of(response, log_json_size)))
+        return Forwarded(response, to_bytes(text))
 
     def unrendered(self, request_id, payload, http, message, printed, elapsed_ms):
         """The outcome when the worker did not render a response: a result too large for it to render, or it timed
         out, ran out of memory, exited or died."""
         if http is None:
-            try:
-                request = validate_request(decode(payload))
-            except FrameError as exc:  # checked by the worker already: only if it died before it could answer that
-                outcome = error_outcome(self.provider, INVALID_REQUEST, exc.text, request_id)
-                return Forwarded(outcome=outcome, frame_id=getattr(exc, "frame_id", None))
+            request, error = check_request(payload)
+            if error is not None:  # checked by the worker already: only if it died before it could answer that
+                outcome = error_outcome(self.provider, INVALID_REQUEST, error.text, request_id)
+                return Forwarded(outcome=outcome, frame_id=error.frame_id)
             frame_id, invocation_type = request["id"], request["invocation_type"] or self.config.invocation_type
         else:
             frame_id, invocation_type = None, http[0]
         outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
-        sink = LogSink()
-        sink.lines([self.provider.start_line(request_id)])
-        for part in printed.parts:
-            sink.write(part)
-        sink.dropped += printed.dropped
+        sink = printed.with_opening(self.provider.start_line(request_id) + "\n")
         self.conclude_message(outcome, message, sink, elapsed_ms)
         return Forwarded(outcome=outcome, frame_id=frame_id)
 
     def run(self, invocation, sink):
         provider, config = self.provider, self.config
         outcome = Outcome(invocation.request_id, ok=False, invocation_type=invocation.invocation_type)
-        if invocation.payload_size() > providers.PAYLOAD_LIMIT:
-            error = PayloadTooLarge("the event is %d bytes, over the 6 MB (%d bytes) request limit; send a smaller "
-                                    "event" % (invocation.payload_size(), providers.PAYLOAD_LIMIT))
+        too_large = invocation.size_failure()
+        if too_large is not None:
             sink.lines([provider.start_line(invocation.request_id)])
-            return self.finish(outcome, error.failure(), sink, 0.0)
+            return self.finish(outcome, too_large, sink, 0.0)
         self.reap()
         if self.worker is not None and self.worker.status is not None:
             self.kill()  # died while idle (a thread or child it left behind, a signal from outside)
@@ -399,14 +400,7 @@ class Supervisor(object):
         """The payload of the worker's next answer, its pipe being readable now: one read holds all of a small answer;
         the rest of a large one is waited for until the deadline (AnswerTimeout). None when the pipe ended first or
         held something else than frames."""
-        recv = w.recv
-        while not w.pending:
-            data = recv(READ_BYTES)
-            if not data:
-                return None
-            w.pending.extend(w.answers.feed(data))
-            recv = self.answer_reader(w, deadline)
-        item = w.pending.pop(0)
+        item = w.answers.next_payload(self.answer_reader(w, deadline))
         return None if isinstance(item, FrameError) else item
 
     def answer_reader(self, w, deadline):

@@ -16,12 +16,11 @@ import sys
 from . import logs
 from .compat import monotonic, signal, to_bytes, to_text
 from .context import apply_overrides
-from .errors import (Failure, FunctionError, INVALID_REQUEST, InitializerError, PayloadTooLarge, PROCESS_EXITED,
-                     ResultTooLarge, safe_str)
-from .invocation import Invocation, Outcome, conclude, error_outcome, join_frame
+from .errors import Failure, FunctionError, INVALID_REQUEST, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
+from .invocation import Outcome, conclude, error_outcome, join_frame, size_failure
 from .loader import load_handler, parse_handler
-from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameParser, MAX_RESPONSE_BYTES, decode, dumps, fd_reader, pack,
-                       pack_payload, pack_rendered, unpack_forward, validate_request, write_all_fd)
+from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, check_request, decode, dumps,
+                       fd_reader, pack, pack_payload, pack_rendered, unpack_forward, write_all_fd)
 from .providers import PAYLOAD_LIMIT
 
 REQUEST_FD = 3
@@ -29,11 +28,6 @@ RESPONSE_FD = 4
 #: The worker's own copy of the log pipe: fds 1 and 2 are put back from it when user code closes or moves them.
 LOG_FD = 5
 LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
-#: How many times its JSON text a decoded event can grow when encoded compactly again ("9e15" is
-#: "9000000000000000.0"; "\u00e9" where a lone surrogate forces ASCII): a request frame under PAYLOAD_LIMIT / 5
-#: cannot hold an event over the limit, so its size need not be measured.
-MAX_EXPANSION = 5
-READ_BYTES = 65536
 #: Results larger than this are rendered by the supervisor, as on a cold start, not by the worker: rendering copies
 #: the result several times, which would count against the function's memory limit.
 RENDER_LIMIT = 1024 * 1024
@@ -82,8 +76,8 @@ class Worker(object):
         self.runtime_dir = runtime_dir
         self.state = logs.RequestState()
         self.recv = fd_reader(REQUEST_FD)
-        self.requests = FrameParser(max_bytes=MAX_RESPONSE_BYTES)  # forwarded requests are a little over a frame
-        self.pending = []
+        self.requests = FrameReader(self.recv, MAX_RESPONSE_BYTES)  # forwarded requests are a little over a frame
+        self.http = None  # httpserver, once an HTTP request came
         self.handler = None
         self.flush_c = None
         self.pid = os.getpid()
@@ -192,21 +186,17 @@ class Worker(object):
         kind, request_id, payload = unpack_forward(forwarded)
         if kind == FORWARD_HTTP:
             return self.answer_http(request_id, payload)
-        try:
-            request = validate_request(decode(payload))
-        except FrameError as exc:
-            outcome = error_outcome(self.provider, INVALID_REQUEST, exc.text, request_id)
-            return self.send_rendered(outcome, getattr(exc, "frame_id", None), "", "")
+        request, error = check_request(payload)
+        if error is not None:
+            outcome = error_outcome(self.provider, INVALID_REQUEST, error.text, request_id)
+            return self.send_rendered(outcome, error.frame_id, "", [])
         invocation_type = request["invocation_type"] or self.config.invocation_type
         outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
         opening = self.provider.start_line(request_id) + "\n"
-        if len(payload) * MAX_EXPANSION > PAYLOAD_LIMIT:
-            size = Invocation(event=request.get("event"), body=request.get("body")).payload_size()
-            if size > PAYLOAD_LIMIT:
-                failure = PayloadTooLarge("the event is %d bytes, over the 6 MB (%d bytes) request limit; send a "
-                                          "smaller event" % (size, PAYLOAD_LIMIT)).failure()
-                closing = conclude(outcome, self.provider, self.config, 0.0, max_rss_kb() / 1024.0, failure)
-                return self.send_rendered(outcome, request["id"], opening, closing)
+        too_large = size_failure(request.get("event"), request.get("body"), len(payload))
+        if too_large is not None:
+            closing = conclude(outcome, self.provider, self.config, 0.0, max_rss_kb() / 1024.0, too_large)
+            return self.send_rendered(outcome, request["id"], opening, closing)
         closing = self.run_outcome(outcome, request, request["context"])
         if closing is not None:
             self.send_rendered(outcome, request["id"], opening, closing)
@@ -214,7 +204,9 @@ class Worker(object):
     def answer_http(self, request_id, payload):
         """The body of an HTTP `POST /invoke` (after a line: invocation type, keep-alive): run it and answer with the
         finished HTTP response and the invocation's log."""
-        from . import httpserver  # imported by the HTTP server that forked this worker already
+        if self.http is None:
+            from . import httpserver  # imported by the HTTP server that forked this worker already
+            self.http = httpserver
         line, _, body = payload.partition(b"\n")
         invocation_type, keep_alive = line.decode("ascii").split(" ")
         source = {"event": {}} if self.provider.name != "aliyun" and not body.strip() else {"body": body}
@@ -223,10 +215,9 @@ class Worker(object):
         closing = self.run_outcome(outcome, source, None)
         if closing is None:
             return
-        status, headers, body = httpserver.outcome_response(self.config, outcome, invocation_type)
-        response = httpserver.render(status, headers, body, keep_alive == "1")
-        text = opening + "\n".join(closing) + "\n"
-        self.write_answer(pack_rendered(response, 0, to_bytes(text), len(to_bytes(opening))))
+        status, headers, body = self.http.outcome_response(self.config, outcome, invocation_type)
+        response = self.http.render(status, headers, body, keep_alive == "1")
+        self.write_answer(pack_rendered(response, 0, to_bytes(log_text(opening, closing)), len(to_bytes(opening))))
 
     def run_outcome(self, outcome, source, overrides):
         """Run the handler on the event in `source` and conclude `outcome`; the provider's closing log lines. None
@@ -244,7 +235,7 @@ class Worker(object):
                         failure)
 
     def send_rendered(self, outcome, frame_id, opening, closing_lines):
-        text = opening + "\n".join(closing_lines) + "\n" if closing_lines else opening
+        text = log_text(opening, closing_lines)
         log_json = dumps(text)
         self.write_answer(pack_rendered(pack_payload(join_frame(log_json, outcome.frame_rest(frame_id))),
                                         len(log_json), to_bytes(text), len(to_bytes(opening))))
@@ -278,13 +269,8 @@ class Worker(object):
         os._exit(status)
 
     def next_payload(self):
-        """The supervisor's next message (its payload), read in large pieces; None when the supervisor is gone."""
-        while not self.pending:
-            data = self.recv(READ_BYTES)
-            if not data:
-                return None
-            self.pending.extend(self.requests.feed(data))
-        item = self.pending.pop(0)
+        """The supervisor's next message (its payload); None when the supervisor is gone."""
+        item = self.requests.next_payload()
         if isinstance(item, FrameError):
             raise item
         return item
@@ -325,6 +311,11 @@ def restore_log_fds():
             for handler in logging.getLogger().handlers if logging is not None else ():
                 if getattr(handler, "stream", None) is stream:
                     handler.stream = fresh
+
+
+def log_text(opening, closing_lines):
+    """An invocation's log as the worker renders it: its opening line(s) and the closing lines."""
+    return opening + "\n".join(closing_lines) + "\n" if closing_lines else opening
 
 
 def encode_result(reply):
