@@ -9,7 +9,8 @@ import os
 import re
 import sys
 
-from .errors import HandlerNotFound, ImportModuleError, MalformedHandlerName, ShadowedModule, UserCodeSyntaxError
+from .errors import (HandlerNotFound, ImportModuleError, MalformedHandlerName, ShadowedModule, UsageError,
+                     UserCodeSyntaxError)
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SOURCE_SUFFIXES = (".py", ".pyc", ".so")
@@ -177,7 +178,9 @@ def find_function(module, name, wording):
 
 
 def unpack_zip(path):
-    """Unpack a zip package into a private directory and return it."""
+    """Unpack a zip package into a private directory and return it. UsageError (exit 2, no traceback) when `path` is
+    not a zip archive, cannot be read, or names a member outside the package directory (zip slip)."""
+    import shutil
     import tempfile
     import zipfile
     target = tempfile.mkdtemp(prefix="fnruntime-code-")
@@ -188,6 +191,10 @@ def unpack_zip(path):
                 if not resolved.startswith(os.path.realpath(target) + os.sep) and resolved != os.path.realpath(target):
                     raise zipfile.BadZipfile("member %r would unpack outside the package directory" % member)
             archive.extractall(target)
-    except zipfile.BadZipfile as exc:
-        raise ValueError("%s is not a usable zip package: %s" % (path, exc))
+    except (zipfile.BadZipfile, zipfile.LargeZipFile, EnvironmentError) as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError("zip package %r is not usable: %s; a zip package must be a zip archive (zip -r) of the "
+                         "code's folder contents, with the entry file at its root and no member outside it"
+                         % (path, reason))
     return target

@@ -136,9 +136,49 @@ def test_zip_that_does_not_exist_is_bad_usage(bootstrap, tmp_path):
     assert str(missing) in run.stderr or "nowhere.zip" in run.stderr, describe(run)
 
 
-def test_file_that_is_not_a_zip_is_a_clear_error(bootstrap, tmp_path):
+def assert_usage_error_without_frames(run, *named):
+    """Exit 2, nothing on stdout, one `bootstrap: error:` message naming each of `named`, and no traceback or frame of
+    the runtime in what the user sees."""
+    assert run.status == 2, describe(run)
+    assert run.stdout == b"", describe(run)
+    lines = run.stderr.splitlines()
+    assert lines and lines[0].startswith("bootstrap: error: "), describe(run)
+    assert lines[1:] == ["(run with --help for usage)"], describe(run)
+    assert "Traceback" not in run.stderr, describe(run)
+    for frame in ("cli.py", "supervisor.py", "loader.py", "serve.py", 'File "'):
+        assert frame not in run.stderr, "a runtime frame (%s) is shown to the user:\n%s" % (frame, describe(run))
+    for name in named:
+        assert name in lines[0], "the message must name %r: %s" % (name, describe(run))
+    return lines[0]
+
+
+@pytest.mark.parametrize("mode", ["one-shot", "serve"])
+def test_file_that_is_not_a_zip_is_a_clear_error(bootstrap, tmp_path, mode):
+    """Found by issue 16: this used to end in an uncaught ValueError with the runtime's frames (exit 1)."""
     fake = tmp_path / "fake.zip"
     fake.write_text("this is not a zip archive")
-    run = invoke(bootstrap, None, "index.handler", "{}", options=["--zip", str(fake)])
-    assert run.status in (1, 2), describe(run)
-    assert "fake.zip" in run.stderr + run.stdout.decode("utf-8", "replace"), describe(run)
+    options = ["--zip", str(fake)] + (["--serve", "stdio"] if mode == "serve" else [])
+    run = invoke(bootstrap, None, "index.handler", None if mode == "serve" else "{}", options=options, timeout=30)
+    message = assert_usage_error_without_frames(run, str(fake))
+    assert "zip archive" in message and "root" in message, \
+        "the message must say what a zip package must be: %r" % message
+
+
+@pytest.mark.parametrize("member", ["../escaped.py", "sub/../../escaped.py"])
+def test_zip_member_outside_the_package_is_refused(bootstrap, function_dir, tmp_path, member):
+    """The zip-slip guard: a member whose path leaves the unpack directory refuses the whole package (exit 2, the
+    member named), and nothing is written outside it. (Python's extractall would silently rename such a member;
+    a package that names one is refused instead, so nobody deploys something that unpacks differently elsewhere.)"""
+    package = tmp_path / "slip.zip"
+    with zipfile.ZipFile(str(package), "w") as archive:
+        archive.write(str(function_dir("zip_ok") / "index.py"), "index.py")
+        archive.writestr(member, "raise SystemExit('unpacked outside')\n")
+    private_tmp = tmp_path / "tmp"  # where the runtime unpacks (TMPDIR): a member escaping lands here
+    private_tmp.mkdir()
+    run = invoke(bootstrap, None, "index.handler", "{}", options=["--zip", str(package)],
+                 env={"TMPDIR": str(private_tmp)})
+    message = assert_usage_error_without_frames(run, str(package), repr(member))
+    assert "outside" in message, message
+    assert os.listdir(str(private_tmp)) == [], \
+        "a member was unpacked outside, or the refused package's directory was left behind: %s" \
+        % os.listdir(str(private_tmp))
