@@ -2,8 +2,10 @@
 
 The `python` fixture runs a test once per CPython version (2.7, 3.6, 3.7), found through FNRUNTIME_TEST_PYTHONS
 (`2.7=/path/python2.7,3.6=/path/python3.6`) or, by default, the newest pyenv build of each version; a missing one is a
-skip that names the path looked at, and a session that would skip them all fails when CI or FNRUNTIME_REQUIRE_PYTHONS
-is set. `run_bootstrap` runs `<python> bootstrap/bootstrap.py --code DIR ...` as a real subprocess in a clean environment.
+skip that names the path looked at and what to install; when CI or FNRUNTIME_REQUIRE_PYTHONS is set, a session that
+would run any interpreter fails if even one is missing (`.ci/run` sets CI=1). Suites that run an interpreter without
+the fixture mark their tests `host_python` and use the `require_host_python` fixture. `run_bootstrap` runs
+`<python> bootstrap/bootstrap.py --code DIR ...` as a real subprocess in a clean environment.
 """
 import collections
 import contextlib
@@ -118,12 +120,29 @@ def discover_pythons(environ):
     return found
 
 
-def _pythons_required(environ):
+#: What a missing interpreter's message suggests installing (the builds this project is tested with).
+INSTALL_HINT = {"2.7": "2.7.18", "3.6": "3.6.15", "3.7": "3.7.16"}
+HOST_PYTHON_MARK = "host_python"
+
+
+def pythons_required(environ=None):
+    """True when a missing interpreter must fail instead of skip: CI (`.ci/run` sets CI=1) or
+    FNRUNTIME_REQUIRE_PYTHONS."""
+    environ = os.environ if environ is None else environ
     return bool(environ.get("CI")) or environ.get(REQUIRE_VARIABLE, "") not in ("", "0")
+
+
+def missing_python_message(version, looked_at):
+    """What to do about one missing interpreter: what was looked at, what to install, how to point at one."""
+    return ("Python %s not found (looked at %s): install it (`pyenv install %s`) or point %s at one "
+            "(e.g. %s=/usr/bin/python%s)" % (version, looked_at, INSTALL_HINT[version], PYTHONS_VARIABLE, version,
+                                            version))
 
 
 def pytest_configure(config):
     config.stash[PYTHONS_KEY] = discover_pythons(os.environ)
+    config.addinivalue_line("markers", "%s: runs a host interpreter found as the `python` fixture finds them (fails "
+                                       "instead of skipping under CI)" % HOST_PYTHON_MARK)
 
 
 def pytest_report_header(config):
@@ -132,24 +151,46 @@ def pytest_report_header(config):
                                         for v, i in sorted(pythons.items()))
 
 
+def _wants_host_pythons(item):
+    return "python" in getattr(item, "fixturenames", ()) or item.get_closest_marker(HOST_PYTHON_MARK) is not None
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """Fail the session instead of skipping every interpreter when CI (or FNRUNTIME_REQUIRE_PYTHONS) asks for them."""
+    """Under CI (or FNRUNTIME_REQUIRE_PYTHONS) fail the session when ANY interpreter is missing and a collected test
+    would run one, instead of letting a third of the host suites skip with CI green."""
     pythons = config.stash[PYTHONS_KEY]
-    wants = any("python" in getattr(item, "fixturenames", ()) for item in items)
-    if wants and _pythons_required(os.environ) and not any(i.path for i in pythons.values()):
-        looked = "; ".join("%s: %s" % (v, i.looked_at) for v, i in sorted(pythons.items()))
-        raise pytest.UsageError("no host Python interpreter found and CI/%s requires them (looked at %s); set %s"
-                                % (REQUIRE_VARIABLE, looked, PYTHONS_VARIABLE))
+    missing = [i for _, i in sorted(pythons.items()) if i.path is None]
+    if missing and pythons_required(os.environ) and any(_wants_host_pythons(item) for item in items):
+        raise pytest.UsageError("CI (or %s) requires every host interpreter (%s), and %s missing:\n  %s"
+                                % (REQUIRE_VARIABLE, ", ".join(VERSIONS), "one is" if len(missing) == 1 else
+                                   "%d are" % len(missing),
+                                   "\n  ".join(missing_python_message(i.version, i.looked_at) for i in missing)))
+
+
+def require_python(config, version):
+    """The path of the host interpreter for `version`; when missing, a failure under CI, else a skip, both saying
+    what to install."""
+    interpreter = config.stash[PYTHONS_KEY][version]
+    if interpreter.path is None:
+        message = missing_python_message(version, interpreter.looked_at)
+        if pythons_required(os.environ):
+            pytest.fail(message)
+        pytest.skip(message)
+    return interpreter.path
+
+
+@pytest.fixture(scope="session")
+def require_host_python(request):
+    """`require_host_python(version)`: the interpreter's path, or a failure under CI (else a skip) saying what to
+    install; for suites that start interpreters themselves (tests/reliability)."""
+    return lambda version: require_python(request.config, version)
 
 
 @pytest.fixture(scope="session", params=VERSIONS, ids=lambda v: "py" + v.replace(".", ""))
 def python(request):
     """One host interpreter per parameter (Interpreter: version, path, tag, major); skipped when not installed."""
-    interpreter = request.config.stash[PYTHONS_KEY][request.param]
-    if interpreter.path is None:
-        pytest.skip("Python %s not found (looked at %s; set %s)"
-                    % (request.param, interpreter.looked_at, PYTHONS_VARIABLE))
-    return interpreter
+    require_python(request.config, request.param)
+    return request.config.stash[PYTHONS_KEY][request.param]
 
 
 # --- isolation ---------------------------------------------------------------------------------------------------------
