@@ -251,3 +251,27 @@ class HttpReader(object):
             self.fill()
         body, self.buffer = self.buffer[:length], self.buffer[length:]
         return RawResponse(int(status), reason, headers, body)
+
+
+def wait_for_path(path, served=None, timeout=60):
+    """Wait until `path` exists (a marker a handler writes when its invocation runs); fail with the server's log
+    when it does not appear within `timeout` or the server exits first."""
+    deadline = time.time() + timeout
+    while not os.path.exists(str(path)):
+        if served is not None and not served.alive():
+            raise AssertionError("the server exited before %s appeared:\n%s" % (path, served.stderr()))
+        if time.time() > deadline:
+            raise AssertionError("%s did not appear within %ss (the request never started)%s"
+                                 % (path, timeout, "" if served is None else ":\n" + served.stderr()))
+        time.sleep(0.005)
+
+
+def hold_event(workdir, name):
+    """The serve_mix "hold" event and its two files: (event, marker path, release path)."""
+    marker, release = os.path.join(str(workdir), name + ".running"), os.path.join(str(workdir), name + ".release")
+    return {"action": "hold", "marker": marker, "release": release}, marker, release
+
+
+def release(path):
+    with open(str(path), "w"):
+        pass

@@ -220,18 +220,19 @@ def test_oversized_and_garbage_lengths(serve, mode):
 
 
 @pytest.mark.parametrize("mode", FRAMED_MODES)
-def test_sigterm_finishes_the_invocation_in_flight_answers_it_and_exits_0(serve, mode):
+def test_sigterm_finishes_the_invocation_in_flight_answers_it_and_exits_0(serve, mode, tmp_path):
     served = serve(mode, "serve_mix", args=["--timeout", "30"])
     client = served.client()
     assert client.invoke({"action": "count"}).ok
-    client.send({"id": "in-flight", "event": {"action": "sleep", "seconds": 1.5}})
-    time.sleep(0.5)
+    event, marker, release = servekit.hold_event(tmp_path, "in-flight")
+    client.send({"id": "in-flight", "event": event})
+    servekit.wait_for_path(marker, served)  # the invocation runs, and waits for `release`
     waiting = None
     if mode != "stdio":  # a second client's request arrives while the first runs: answered, not run
         waiting = served.client()
-        waiting.send({"id": "queued", "event": {"action": "count"}})
-        time.sleep(0.2)
+        waiting.send({"id": "queued", "event": {"action": "count"}})  # in the server's socket before the signal
     served.process.send_signal(signal.SIGTERM)
+    servekit.release(release)
     response = client.receive()
     assert response["id"] == "in-flight" and response.ok, response
     assert response.result["count"] == 2

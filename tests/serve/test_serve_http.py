@@ -5,10 +5,12 @@ told apart by status; keep-alive without a Nagle stall; warm state; failures ans
 many clients at once; malformed or oversized requests answered with a 4xx while the server goes on; graceful SIGTERM.
 """
 import base64
+import ctypes
 import http.client
 import json
+import os
 import signal
-import statistics
+import socket
 import threading
 import time
 
@@ -16,6 +18,8 @@ import pytest
 
 import servekit
 from servekit import HttpReader
+
+PIDFD_GETFD = 438  # the syscall's number on x86-64 and arm64 alike
 
 
 def connection(served, timeout=120):
@@ -30,15 +34,38 @@ def post(conn, body, headers=None, path="/invoke"):
     return response, response.read()
 
 
+def accepted_socket_of(pid, server_port, client_port):
+    """A duplicate of the server's socket for the connection from `client_port` (pidfd_getfd, Linux 5.6+; the test
+    process may trace the server, which it started)."""
+    inode = None
+    for table in ("/proc/%d/net/tcp" % pid, "/proc/%d/net/tcp6" % pid):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                local, remote = fields[1].split(":")[1], fields[2].split(":")[1]
+                if int(local, 16) == server_port and int(remote, 16) == client_port:
+                    inode = fields[9]
+    assert inode, "no server socket for the connection from port %d" % client_port
+    fds = [fd for fd in os.listdir("/proc/%d/fd" % pid)
+           if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "socket:[%s]" % inode]
+    assert fds, "no descriptor of process %d holds socket %s" % (pid, inode)
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(pid)
+    try:
+        fd = libc.syscall(PIDFD_GETFD, pidfd, int(fds[0]), 0)
+        if fd < 0:
+            pytest.fail("pidfd_getfd failed: %s" % os.strerror(ctypes.get_errno()))
+    finally:
+        os.close(pidfd)
+    return socket.socket(fileno=fd)
+
+
 def test_thousand_keep_alive_requests_on_one_connection(serve):
     served = serve("http", "counter")
     conn = connection(served)
-    request_ids, latencies = set(), []
-    started = time.time()
+    request_ids = set()
     for n in range(1, 1001):
-        before = time.time()
         response, body = post(conn, {"n": n})
-        latencies.append(time.time() - before)
         if n == 1:
             sock = conn.sock
         assert conn.sock is sock, "the server closed a keep-alive connection after %d requests" % n
@@ -48,13 +75,24 @@ def test_thousand_keep_alive_requests_on_one_connection(serve):
         assert (response.getheader("X-Function-Init-Duration-Ms") is not None) == (n == 1)
         assert response.getheader("X-Function-Error-Type") is None
         request_ids.add(response.getheader("X-Request-Id"))
-    elapsed = time.time() - started
-    median_ms = statistics.median(latencies) * 1000
-    print("http keep-alive: 1000 requests in %.2fs (%.0f requests/s, median %.2f ms)" % (
-        elapsed, 1000 / elapsed, median_ms))
     assert len(request_ids) == 1000
-    # Not a speed target: a Nagle/delayed-ACK stall costs about 40 ms on every request; this only detects it.
-    assert median_ms < 30, "keep-alive requests stall (median %.1f ms): Nagle's algorithm is not avoided" % median_ms
+
+
+def test_keep_alive_has_no_nagle_stall_tcp_nodelay_on_every_connection(serve):
+    """No Nagle/delayed-ACK stall (about 40 ms a request) on keep-alive: the server's own socket of each accepted
+    connection has TCP_NODELAY, read from the server process itself. (How fast keep-alive is, is bench/'s figure.)"""
+    served = serve("http", "counter")
+    host, port = served.host_port
+    for _ in range(2):
+        conn = connection(served)
+        assert post(conn, {})[0].status == 200
+        server_side = accepted_socket_of(served.process.pid, port, conn.sock.getsockname()[1])
+        try:
+            assert server_side.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0, \
+                "the server's socket of a keep-alive connection lacks TCP_NODELAY: every response waits for an ACK"
+        finally:
+            server_side.close()
+        conn.close()
 
 
 def test_function_errors_have_their_status_and_headers_and_the_next_request_is_served(serve):
@@ -254,19 +292,24 @@ def test_oversized_body_is_refused_before_it_is_read(serve):
     assert response.status == 200
 
 
-def test_sigterm_finishes_the_request_in_flight(serve):
+def test_sigterm_finishes_the_request_in_flight(serve, tmp_path):
+    """SIGTERM while the handler is known to run (it has written its marker) and still running (it waits for the
+    release file, created only after the signal): that request is answered 200, then the server exits 0."""
     served = serve("http", "serve_mix", args=["--timeout", "30"])
     conn = connection(served)
+    event, marker, release = servekit.hold_event(tmp_path, "in-flight")
     result = {}
 
     def slow():
-        result["response"] = post(conn, {"action": "sleep", "seconds": 1.5})
+        result["response"] = post(conn, event)
 
     thread = threading.Thread(target=slow)
     thread.start()
-    time.sleep(0.5)
+    servekit.wait_for_path(marker, served)
     served.process.send_signal(signal.SIGTERM)
+    servekit.release(release)
     thread.join(30)
     response, body = result["response"]
-    assert response.status == 200 and json.loads(body)["count"] == 1
+    assert response.status == 200, (response.status, body)
+    assert json.loads(body)["count"] == 1 and json.loads(body)["released"] is True, body
     assert served.process.wait(30) == 0, served.stderr()

@@ -3,7 +3,9 @@
 count (default): a module-level counter, {"count", "pid"}; crash: os._exit(3); sleep: sleeps event["seconds"]
 (default 60, for timeouts), then counts; oom: allocates 16 MB at a time until stopped; raise: ValueError;
 flood: writes "flood-begin" straight to fd 1, then event["mb"] MB of log lines (half os.write to fd 1, half print),
-then "flood-end"; echo: returns the event.
+then "flood-end"; echo: returns the event; hold: creates the file event["marker"] (the request is in flight), then
+waits until the file event["release"] exists (at most event["seconds"], default 60), then counts, so a test signals
+the server while an invocation is known to run and lets it finish when it chooses.
 """
 import json
 import os
@@ -40,6 +42,17 @@ def flood(megabytes):
     return {"flooded_mb": megabytes, "count": count()["count"]}
 
 
+def hold(marker, release, seconds):
+    with open(marker, "w") as mark:
+        mark.write(str(os.getpid()))
+    deadline = time.time() + seconds
+    while not os.path.exists(release) and time.time() < deadline:
+        time.sleep(0.005)
+    result = count()
+    result["released"] = os.path.exists(release)
+    return result
+
+
 def handler(event, context):
     event = parse(event)
     action = event.get("action", "count")
@@ -60,6 +73,8 @@ def handler(event, context):
         return flood(int(event.get("mb", 50)))
     if action == "echo":
         return event
+    if action == "hold":
+        return hold(event["marker"], event["release"], event.get("seconds", 60))
     return count()
 
 
