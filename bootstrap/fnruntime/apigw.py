@@ -110,7 +110,7 @@ BUILDERS = {"tencent": tencent_event, "aliyun": aliyun_event, "jdcloud": jdcloud
 
 
 def build_event(provider, request, request_id):
-    """The API Gateway event for an httpserver.HttpRequest."""
+    """The API Gateway event for an httpwire.HttpRequest."""
     return BUILDERS[provider](request, request_id)
 
 

@@ -15,7 +15,9 @@ import os
 import socket
 import sys
 
+from . import address as address_module
 from .compat import binary_stdin, binary_stdout, to_bytes, to_text
+from .errors import UsageError
 from .protocol import FrameError, MAX_RESPONSE_BYTES, decode, fd_reader, pack, pack_payload, read_payload, \
     write_all_fd
 
@@ -60,17 +62,15 @@ class Response(dict):
 
 
 def parse_address(text):
-    """(kind, target): ("unix", path), ("tcp", (host, port)) or ("http", (host, port)); ClientError otherwise."""
-    kind, sep, rest = (text or "").partition(":")
-    if kind == "unix" and rest:
-        return kind, rest
-    if kind in ("tcp", "http") and rest:
-        host, sep, port = rest.lstrip("/").rpartition(":")
-        if host.startswith("[") and host.endswith("]"):
-            host = host[1:-1]
-        if host and port.isdigit():
-            return kind, (host, int(port))
-    raise ClientError("bad address %r: expected %s" % (text, ADDRESS_HELP))
+    """(kind, target): ("unix", path), ("tcp", (host, port)) or ("http", (host, port)); ClientError otherwise. The
+    server's own parser (address.py), so that client and `--serve` accept and refuse the same addresses."""
+    try:
+        address = address_module.parse_address(text, "expected " + ADDRESS_HELP, "address")
+    except UsageError as exc:
+        raise ClientError(str(exc))
+    if address.kind == "stdio":
+        raise ClientError("bad address %r: expected %s" % (text, ADDRESS_HELP))
+    return address.kind, address.path if address.kind == "unix" else (address.host, address.port)
 
 
 class Client(object):

@@ -83,6 +83,10 @@ TIMEOUT = "FunctionTimeout"
 OUT_OF_MEMORY = "OutOfMemory"
 PROCESS_EXITED = "ProcessExited"
 INVALID_REQUEST = "InvalidRequest"
+#: A request answered without running because the server is stopping (SIGTERM).
+SHUTTING_DOWN = "ShuttingDown"
+#: A request the runtime itself failed to serve (a bug: the traceback is on the server's stderr).
+SERVER_ERROR = "RuntimeFault"
 LOAD_ERRORS = frozenset(["MalformedHandlerName", "ImportModuleError", "UserCodeSyntaxError", "HandlerNotFound",
                          "ShadowedModule"])
 

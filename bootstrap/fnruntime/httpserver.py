@@ -1,357 +1,23 @@
-"""`--serve http:HOST:PORT`: HTTP/1.1 on the serve.py poll loop, one function instance behind it.
+"""`--serve http:HOST:PORT`: the HTTP connection and its routes, on the serve loop (loop.py).
 
 `POST /invoke`: the body is the event, the response body is the result; `X-Request-Id` and, on failure,
 `X-Function-Error-Type` headers; 200/202 success, 400 bad event, 413 too large, 500 function error. With
 `--api-gateway` every other request becomes the provider's API Gateway event (apigw.py). Keep-alive, pipelining,
-chunked request bodies and `Expect: 100-continue` work; malformed or oversized requests get a 4xx and the server
-goes on. Every response leaves in one write, with TCP_NODELAY set, so keep-alive has no Nagle stall.
+chunked request bodies and `Expect: 100-continue` work (httpwire.py parses and renders the bytes); malformed or
+oversized requests get a 4xx and the server goes on.
 """
 from __future__ import absolute_import, division, print_function
 
 import json
-import re
 
 from . import apigw
-from .compat import to_bytes, to_text
-from .errors import INVALID_REQUEST
+from .compat import to_bytes
+from .connection import Connection, Job, STALL_SECONDS
+from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN
+from .httpwire import (CONTINUE, HttpError, HttpParser, SERVER_HEADERS, invocation_type, log_tails,
+                       outcome_response, render, text_response)
 from .invocation import Invocation, new_request_id
 from .providers import PAYLOAD_LIMIT
-from .serve import Connection, Job, SERVER_ERROR, SHUTTING_DOWN, STALL_SECONDS
-
-MAX_HEAD_BYTES = 64 * 1024
-MAX_HEADERS = 100
-MAX_CHUNK_LINE = 1024
-#: The largest request body: the clouds' 6 MB synchronous payload limit.
-MAX_BODY_BYTES = PAYLOAD_LIMIT
-TOKEN = re.compile(br"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-CONTROL = re.compile(br"[\x00-\x08\x0a-\x1f\x7f]")
-#: A well-formed header line: a token, a colon, a value without control characters (outer blanks dropped).
-HEADER_LINE = re.compile(br"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f])?)[ \t]*$")
-TARGET = re.compile(br"^[\x21-\x7e]+$")
-LOG_TAIL_BYTES = 4096
-#: Request header asking for the log's end -> the response header that carries it (base64).
-LOG_TAIL_HEADERS = (("x-log-type", "X-Log-Result"), ("x-fc-log-type", "X-Fc-Log-Result"))
-REASONS = {
-    100: "Continue", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
-    301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect",
-    308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-    405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict", 410: "Gone", 411: "Length Required",
-    413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type", 417: "Expectation Failed",
-    422: "Unprocessable Entity", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
-    500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
-    504: "Gateway Timeout", 505: "HTTP Version Not Supported",
-}
-#: Reply headers the server owns: hop-by-hop ones and the body's framing.
-SERVER_HEADERS = frozenset(["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te",
-                            "trailer", "proxy-connection"])
-CONTINUE = object()
-
-
-class HttpError(Exception):
-    """A request that cannot be served: answered with `status` and `message`, then the connection closes."""
-
-    def __init__(self, status, message, close=True, headers=None):
-        super(HttpError, self).__init__(message)
-        self.status = status
-        self.message = message
-        self.close = close
-        self.headers = headers or []
-
-
-class HttpRequest(object):
-    """One parsed request. `headers` is a list of (lower-case name, value) text pairs, in order."""
-
-    def __init__(self, method, target, version, headers, body=b"", keep_alive=True, peer=""):
-        self.method = method
-        self.target = target
-        self.version = version
-        self.headers = headers
-        self.body = body
-        self.keep_alive = keep_alive
-        self.peer = peer
-        path, _, self.query = target.partition("?")
-        if path.startswith(("http://", "https://")):
-            path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
-        self.path = path
-
-    def header(self, name, default=None):
-        for key, value in self.headers:
-            if key == name:
-                return value
-        return default
-
-    def header_values(self, name):
-        return [value for key, value in self.headers if key == name]
-
-
-def quoted(value):
-    """Bytes or text from a request, quoted and escaped for a message (same on every Python version)."""
-    return json.dumps(to_text(value))
-
-
-def header_text(value):
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return value.decode("latin-1")
-
-
-class HttpParser(object):
-    """Incremental HTTP/1.x request parser: `feed(bytes)` returns HttpRequest objects, HttpError objects (then it
-    stops) and CONTINUE markers (a request asked for `100 Continue` and its body may now be sent)."""
-
-    def __init__(self, peer="", max_body=MAX_BODY_BYTES):
-        self.peer = peer
-        self.max_body = max_body
-        self.buffer = bytearray()  # += on a bytearray is amortised O(1): slow clients cost no quadratic copying
-        self.scanned = 0
-        self.state = "head"
-        self.request = None
-        self.remaining = 0
-        self.chunks = []
-        self.size = 0
-        self.broken = False
-
-    @property
-    def partial(self):
-        return bool(self.buffer.strip(b"\r\n")) or self.state != "head"
-
-    def feed(self, data):
-        items = []
-        self.buffer += data
-        try:
-            while not self.broken and self.step(items):
-                pass
-        except HttpError as exc:
-            self.broken = True
-            self.buffer = bytearray()
-            items.append(exc)
-        return items
-
-    def step(self, items):
-        """Advance by one state; True when it may advance again with what is buffered."""
-        if self.state == "head":
-            return self.read_head(items)
-        if self.state == "body":
-            take = min(self.remaining, len(self.buffer))
-            if take:
-                self.chunks.append(bytes(self.buffer[:take]))
-                del self.buffer[:take]
-                self.remaining -= take
-            if self.remaining:
-                return False
-            return self.complete(items)
-        if self.state == "chunk-size":
-            return self.read_chunk_size()
-        if self.state == "chunk-data":
-            take = min(self.remaining, len(self.buffer))
-            if take:
-                self.chunks.append(bytes(self.buffer[:take]))
-                del self.buffer[:take]
-                self.remaining -= take
-            if self.remaining:
-                return False
-            self.state = "chunk-end"
-            return True
-        if self.state == "chunk-end":
-            if len(self.buffer) < 2:
-                return False
-            if self.buffer[:2] != b"\r\n":
-                raise HttpError(400, "malformed chunked body: a chunk's data must be followed by CRLF")
-            del self.buffer[:2]
-            self.state = "chunk-size"
-            return True
-        if self.state == "trailers":
-            return self.read_trailers(items)
-        raise AssertionError(self.state)
-
-    def read_head(self, items):
-        if self.buffer[:1] in (b"\r", b"\n"):  # empty lines before a request line are ignored (RFC 7230 3.5)
-            self.buffer = self.buffer.lstrip(b"\r\n")
-            self.scanned = 0
-        start = max(0, self.scanned - 3)  # bytes already searched are not searched again (slow clients)
-        end, skip = self.buffer.find(b"\r\n\r\n", start), 4
-        if end < 0:
-            end, skip = self.buffer.find(b"\n\n", start), 2
-        if end < 0:
-            self.scanned = len(self.buffer)
-            if len(self.buffer) > MAX_HEAD_BYTES:
-                raise HttpError(431, "the request line and headers are over %d bytes" % MAX_HEAD_BYTES)
-            return False
-        self.scanned = 0
-        if end > MAX_HEAD_BYTES:
-            raise HttpError(431, "the request line and headers are over %d bytes" % MAX_HEAD_BYTES)
-        head = bytes(self.buffer[:end])
-        del self.buffer[:end + skip]
-        self.start_request(head, items)
-        return True
-
-    def start_request(self, head, items):
-        lines = [line[:-1] if line.endswith(b"\r") else line for line in head.split(b"\n")]
-        request_line = lines[0]
-        parts = request_line.split(b" ")
-        if len(parts) != 3 or not TOKEN.match(parts[0]) or not TARGET.match(parts[1]):
-            raise HttpError(400, "malformed request line %s: expected METHOD TARGET HTTP/1.1" % quoted(
-                request_line[:200]))
-        method, target, version = parts
-        if version not in (b"HTTP/1.1", b"HTTP/1.0"):
-            if re.match(br"^HTTP/\d(\.\d)?$", version):
-                raise HttpError(505, "HTTP version %s is not supported: use HTTP/1.1 or HTTP/1.0" % to_text(version))
-            raise HttpError(400, "malformed request line: %s is not an HTTP version" % quoted(version[:40]))
-        if not (target.startswith(b"/") or target.startswith((b"http://", b"https://")) or
-                (target == b"*" and method == b"OPTIONS")):
-            raise HttpError(400, "malformed request target %s: expected a path such as /invoke" % quoted(target[:200]))
-        headers = self.parse_headers(lines[1:])
-        request = HttpRequest(to_text(method), to_text(target), to_text(version), headers, peer=self.peer)
-        self.request = request
-        connection = set(token.strip().lower() for value in request.header_values("connection")
-                         for token in value.split(","))
-        request.keep_alive = "close" not in connection if version == b"HTTP/1.1" else "keep-alive" in connection
-        self.plan_body(request, items)
-
-    def parse_headers(self, lines):
-        if len(lines) > MAX_HEADERS:
-            raise HttpError(431, "the request has %d header lines, more than %d" % (len(lines), MAX_HEADERS))
-        headers = []
-        for line in lines:
-            match = HEADER_LINE.match(line)
-            if match is not None:  # the usual well-formed line, checked by one expression
-                name, value = match.groups()
-                headers.append((name.decode("ascii").lower(), header_text(value)))
-                continue
-            if line[:1] in (b" ", b"\t"):
-                raise HttpError(400, "malformed header: line folding (a line starting with whitespace) is not allowed")
-            name, sep, value = line.partition(b":")
-            if not sep or not TOKEN.match(name):
-                raise HttpError(400, "malformed header line %s: expected Name: value" % quoted(line[:200]))
-            value = value.strip(b" \t")
-            if CONTROL.search(value):
-                raise HttpError(400, "malformed header %s: its value holds control characters" % to_text(name))
-            headers.append((to_text(name).lower(), header_text(value)))
-        return headers
-
-    def plan_body(self, request, items):
-        encodings = request.header_values("transfer-encoding")
-        lengths = request.header_values("content-length")
-        expect = request.header("expect")
-        if expect is not None and expect.lower() != "100-continue":
-            raise HttpError(417, "Expect: %s is not supported (only 100-continue)" % expect)
-        if encodings:
-            codings = [c.strip().lower() for value in encodings for c in value.split(",") if c.strip()]
-            if codings != ["chunked"]:
-                raise HttpError(501, "Transfer-Encoding %s is not supported: send the body with Content-Length or "
-                                     "chunked" % ", ".join(codings))
-            if lengths:
-                raise HttpError(400, "the request has both Transfer-Encoding and Content-Length")
-            self.state = "chunk-size"
-            self.chunks, self.size = [], 0
-            if expect:
-                items.append(CONTINUE)
-            return
-        if lengths:
-            values = set(v.strip() for value in lengths for v in value.split(","))
-            if len(values) != 1 or not list(values)[0].isdigit():
-                raise HttpError(400, "malformed Content-Length %s: expected one number of bytes" % quoted(", ".join(lengths)))
-            length = int(values.pop())
-            if length > self.max_body:
-                raise self.too_large(length)
-            if length:
-                self.state, self.remaining, self.chunks = "body", length, []
-                if expect:
-                    items.append(CONTINUE)
-                return
-        self.complete(items)
-
-    def too_large(self, length):
-        return HttpError(413, "the request body is %d bytes, over the 6 MB (%d bytes) payload limit; send a smaller "
-                              "event" % (length, self.max_body))
-
-    def read_chunk_size(self):
-        end = self.buffer.find(b"\n")
-        if end < 0:
-            if len(self.buffer) > MAX_CHUNK_LINE:
-                raise HttpError(400, "malformed chunked body: chunk size line over %d bytes" % MAX_CHUNK_LINE)
-            return False
-        line = bytes(self.buffer[:end]).rstrip(b"\r")
-        del self.buffer[:end + 1]
-        size_text = line.split(b";", 1)[0].strip()
-        if not size_text or not re.match(br"^[0-9A-Fa-f]{1,16}$", size_text):
-            raise HttpError(400, "malformed chunked body: bad chunk size %s" % quoted(size_text[:40]))
-        size = int(size_text, 16)
-        if size == 0:
-            self.state = "trailers"
-            return True
-        self.size += size
-        if self.size > self.max_body:
-            raise self.too_large(self.size)
-        self.state, self.remaining = "chunk-data", size
-        return True
-
-    def read_trailers(self, items):
-        if self.buffer.startswith(b"\r\n") or self.buffer.startswith(b"\n"):
-            del self.buffer[:2 if self.buffer.startswith(b"\r\n") else 1]
-            return self.complete(items)
-        end = self.buffer.find(b"\r\n\r\n")
-        skip = 4
-        if end < 0:
-            end, skip = self.buffer.find(b"\n\n"), 2
-        if end < 0:
-            if len(self.buffer) > MAX_HEAD_BYTES:
-                raise HttpError(431, "the chunked body's trailers are over %d bytes" % MAX_HEAD_BYTES)
-            return False
-        del self.buffer[:end + skip]  # trailer fields are read and dropped
-        return self.complete(items)
-
-    def complete(self, items):
-        request = self.request
-        if request is None:  # no request line yet (only empty lines)
-            return False
-        request.body = b"".join(self.chunks)
-        if request.header_values("transfer-encoding"):
-            # The body arrived chunked; the function sees it as if sent with its length.
-            request.headers = [(k, v) for k, v in request.headers if k != "transfer-encoding"]
-            request.headers.append(("content-length", str(len(request.body))))
-        items.append(request)
-        self.request, self.chunks, self.size, self.remaining, self.state = None, [], 0, 0, "head"
-        return bool(self.buffer)
-
-    def end_of_stream(self):
-        if self.broken or not self.partial:
-            return None
-        return HttpError(400, "the connection ended in the middle of a request")
-
-
-# -- responses ------------------------------------------------------------------------------------------------------
-
-def header_bytes(value):
-    text = value if isinstance(value, type(u"")) else to_text(value)
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text.encode("utf-8")
-
-
-def render(status, headers, body, keep_alive=True, head_only=False):
-    """The whole response as one bytes object (one write: no Nagle stall)."""
-    lines = [b"HTTP/1.1 " + to_bytes("%d %s" % (status, REASONS.get(status, "Unknown")))]
-    try:  # the usual headers, all text in latin-1, at once
-        lines.append("\r\n".join([name + ": " + value for name, value in headers]).encode("latin-1"))
-    except (TypeError, UnicodeError):  # bytes (2.7 str) or other characters among them: one at a time
-        lines[1:] = [header_bytes(name) + b": " + header_bytes(value) for name, value in headers]
-    if not headers:
-        del lines[1:]
-    if status >= 200 and status not in (204, 304):
-        lines.append(b"Content-Length: " + to_bytes(str(len(body))))
-    else:
-        body = b""
-    if not keep_alive:
-        lines.append(b"Connection: close")
-    return b"\r\n".join(lines) + b"\r\n\r\n" + (b"" if head_only else body)
-
-
-def text_response(status, message, keep_alive, headers=()):
-    body = to_bytes(message + "\n")
-    return render(status, [("Content-Type", "text/plain; charset=utf-8")] + list(headers), body, keep_alive)
 
 
 class HttpErrorJob(Job):
@@ -419,20 +85,6 @@ class HttpJob(Job):
                              False, [("Retry-After", "1"), ("X-Function-Error-Type", SHUTTING_DOWN)])
 
 
-INVOCATION_TYPE_HEADERS = (("x-invocation-type", {"requestresponse": "RequestResponse", "event": "Event"}),
-                           ("x-fc-invocation-type", {"sync": "RequestResponse", "async": "Event"}))
-
-
-def invocation_type(server, request):
-    for name, values in INVOCATION_TYPE_HEADERS:
-        value = request.header(name)
-        if value is not None:
-            if value.lower() not in values:
-                raise HttpError(400, "%s must be one of %s, got %s" % (name, ", ".join(sorted(set(
-                    values.values() if name == "x-invocation-type" else ("Sync", "Async")))), quoted(value)), close=False)
-            return values[value.lower()]
-    return server.config.invocation_type
-
 
 def error_response(server, status, error_type, message):
     outcome = server.error_outcome(error_type, message)
@@ -444,7 +96,7 @@ def error_response(server, status, error_type, message):
 def invoke(server, request):
     """POST /invoke: the body is the event; the result (or the provider's error body) is the response body."""
     try:
-        kind = invocation_type(server, request)
+        kind = invocation_type(request, server.config.invocation_type)
     except HttpError as exc:
         return error_response(server, 400, INVALID_REQUEST, exc.message)
     if server.config.provider != "aliyun" and not request.body.strip():
@@ -461,10 +113,10 @@ def forward_invoke(server, request):
     if log_tails(request):
         return None
     try:
-        kind = invocation_type(server, request)
+        kind = invocation_type(request, server.config.invocation_type)
     except HttpError:
         return None
-    forwarded = server.supervisor.forward(request.body, (kind, request.keep_alive))
+    forwarded = server.pool.forward(request.body, (kind, request.keep_alive))
     if forwarded is None:
         return None
     if forwarded.response is None:
@@ -472,46 +124,6 @@ def forward_invoke(server, request):
         return render(status, headers, body, request.keep_alive), to_bytes(forwarded.outcome.log)
     return forwarded.response, forwarded.log
 
-
-def log_tails(request):
-    """The response headers asked for with the end of the invocation's log (`X-Log-Type: Tail` and FC's)."""
-    return [answer for asked, answer in LOG_TAIL_HEADERS if (request.header(asked) or "").lower() == "tail"]
-
-
-def outcome_response(config, outcome, kind, tails=()):
-    """(status, headers, body) of `POST /invoke` for an outcome (the worker renders it too)."""
-    headers = outcome_headers(config, outcome, tails)
-    if outcome.ok:
-        status = 202 if kind == "Event" else 200
-        content_type = {"json": "application/json", "text": "text/plain; charset=utf-8",
-                        "bytes": "application/octet-stream"}.get(outcome.result_kind)
-    else:
-        status = {"InvalidEvent": 400, "PayloadTooLarge": 500}.get(outcome.error_type, 500)
-        content_type = "application/json"
-    if content_type:
-        headers.insert(0, ("Content-Type", content_type))
-    return status, headers, outcome.output_bytes()
-
-
-def outcome_headers(config, outcome, tails=()):
-    headers = [("X-Request-Id", outcome.request_id)]
-    aliyun = config.provider == "aliyun"
-    if aliyun:
-        headers.append(("X-Fc-Request-Id", outcome.request_id))
-    if not outcome.ok:
-        headers.append(("X-Function-Error-Type", outcome.error_type))
-        if aliyun:
-            headers.append(("X-Fc-Error-Type", "UnhandledInvocationError"))
-    headers.append(("X-Function-Duration-Ms", "%.3f" % outcome.duration_ms))
-    headers.append(("X-Function-Billed-Duration-Ms", str(outcome.billed_duration_ms)))
-    headers.append(("X-Function-Max-Memory-Used-Mb", "%.2f" % outcome.max_memory_used_mb))
-    if outcome.init_duration_ms is not None:
-        headers.append(("X-Function-Init-Duration-Ms", "%.3f" % outcome.init_duration_ms))
-    for answer in tails:
-        import base64
-        tail = to_bytes(outcome.log)[-LOG_TAIL_BYTES:]
-        headers.append((answer, to_text(base64.b64encode(tail))))
-    return headers
 
 
 def gateway(server, request):

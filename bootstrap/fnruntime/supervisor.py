@@ -9,88 +9,28 @@ returns the response the worker rendered, rebuilding it only when something was 
 from __future__ import absolute_import, division, print_function
 
 import errno
-import fcntl
 import os
 import select
-import sys
 
-from . import providers, worker as worker_module
+from . import providers
 from .compat import monotonic, signal, to_bytes, to_text
-from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, RUNTIME_DIR
+from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT
 from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest_of, join_frame
 from .loader import unpack_zip
-from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, RENDERED, check_request,
-                       decode, dumps, fd_reader, pack, pack_forward, pack_payload, unpack_rendered, write_all_fd)
+from .logsink import LogSink
+from .workerprocess import WorkerProcess, describe_status
+from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_request, decode, dumps, pack, pack_forward,
+                       pack_payload, unpack_rendered, write_all_fd)
 
 POLL_SECONDS = 0.01
 #: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
 LOAD_SECONDS = 30.0
-#: Logs kept per invocation when buffering (serve modes); framing lines are always kept.
-LOG_CAP_BYTES = 1024 * 1024
 #: A pipe's capacity: a read of the log pipe that returns less has emptied it.
 LOG_READ_BYTES = 65536
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 class AnswerTimeout(Exception):
     """The invocation's deadline passed while its answer was still arriving."""
-
-
-class LogSink(object):
-    """Collects one invocation's log: streams it (one-shot) or buffers it up to a cap (serving)."""
-
-    def __init__(self, stream=None, cap=LOG_CAP_BYTES):
-        self.stream = stream
-        self.cap = cap
-        self.parts = []
-        self.size = 0
-        self.dropped = 0
-        self.at_line_start = True
-
-    def write(self, data):
-        if not data:
-            return
-        self.at_line_start = data.endswith(b"\n")
-        if self.stream is not None:
-            self.stream.write(data)
-            self.stream.flush()
-            return
-        room = self.cap - self.size
-        if room <= 0:
-            self.dropped += len(data)
-            return
-        if len(data) > room:
-            self.dropped += len(data) - room
-            data = data[:room]
-        self.parts.append(data)
-        self.size += len(data)
-
-    def lines(self, lines):
-        """Framing lines: always kept, each on a line of its own."""
-        if not lines:
-            return
-        text = ("" if self.at_line_start else "\n") + "".join(line + "\n" for line in lines)
-        data = to_bytes(text)
-        if self.stream is not None:
-            self.write(data)
-        else:
-            self.parts.append(data)
-            self.at_line_start = True
-
-    def with_opening(self, opening):
-        """A copy of this log with `opening` (text: whole lines) in front of it, as if written first."""
-        sink = LogSink(self.stream, self.cap)
-        sink.parts = [to_bytes(opening)] + self.parts
-        sink.size, sink.dropped = self.size, self.dropped
-        sink.at_line_start = self.at_line_start if self.parts else True
-        return sink
-
-    def text(self):
-        if self.dropped:
-            self.lines(["[fnruntime: %d bytes of log dropped over the %d-byte limit per invocation]"
-                        % (self.dropped, self.cap)])
-            self.dropped = 0
-        return to_text(b"".join(self.parts))
 
 
 class Forwarded(object):
@@ -106,28 +46,6 @@ class Forwarded(object):
         self.frame_id = frame_id
 
 
-class WorkerProcess(object):
-    """The supervisor's handle on one forked worker."""
-
-    def __init__(self, pid, request_fd, response_fd, log_fd):
-        self.pid = pid
-        self.request_fd = request_fd
-        self.response_fd = response_fd
-        self.recv = fd_reader(response_fd)
-        self.answers = FrameReader(self.recv, MAX_RESPONSE_BYTES)
-        self.log_fd = log_fd
-        self.status = None  # wait status once reaped
-        self.initialized = False
-        self.peak_rss_kb = 0
-
-    def rss_kb(self):
-        try:
-            with open("/proc/%d/statm" % self.pid, "rb") as statm:
-                return int(statm.read().split()[1]) * PAGE_SIZE // 1024
-        except (IOError, OSError, IndexError, ValueError):
-            return 0
-
-
 class Supervisor(object):
     def __init__(self, config, log_stream=None):
         self.config = config
@@ -141,30 +59,7 @@ class Supervisor(object):
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
         """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then."""
-        fds = []
-        try:
-            for _ in range(3):
-                fds.extend(os.pipe())
-            for stream in (sys.stdout, sys.stderr):
-                stream.flush()
-            pid = os.fork()
-        except OSError:
-            for fd in fds:
-                os.close(fd)
-            raise
-        request_read, request_write, response_read, response_write, log_read, log_write = fds
-        if pid == 0:  # the worker; never returns
-            for fd in (request_write, response_read, log_read):
-                os.close(fd)
-            worker_module.run(self.config, self.provider, self.code_dir, os.path.dirname(RUNTIME_DIR),
-                              request_read, response_write, log_write)
-        for fd in (request_read, response_write, log_write):
-            os.close(fd)
-        flags = fcntl.fcntl(log_read, fcntl.F_GETFL)
-        fcntl.fcntl(log_read, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-        for fd in (request_write, response_read, log_read):
-            fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
-        self.worker = WorkerProcess(pid, request_write, response_read, log_read)
+        self.worker = WorkerProcess.start(self.config, self.provider, self.code_dir)
         return self.worker
 
     def reap(self, block=False):
@@ -494,13 +389,3 @@ class Supervisor(object):
         sink.lines(conclude(outcome, self.provider, self.config, duration_ms, self.memory_mb(message), failure))
         outcome.log = sink.text()
         return outcome
-
-
-def describe_status(status):
-    if status is None:
-        return "the worker ended without a reply"
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
-        names = dict((getattr(signal, n), n) for n in dir(signal) if n.startswith("SIG") and not n.startswith("SIG_"))
-        return "killed by signal %d: %s" % (number, names.get(number, "unknown"))
-    return "exit status %d" % os.WEXITSTATUS(status)

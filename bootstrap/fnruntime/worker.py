@@ -77,7 +77,7 @@ class Worker(object):
         self.state = logs.RequestState()
         self.recv = fd_reader(REQUEST_FD)
         self.requests = FrameReader(self.recv, MAX_RESPONSE_BYTES)  # forwarded requests are a little over a frame
-        self.http = None  # httpserver, once an HTTP request came
+        self.http = None  # httpwire, once an HTTP request came
         self.handler = None
         self.flush_c = None
         self.pid = os.getpid()
@@ -205,8 +205,8 @@ class Worker(object):
         """The body of an HTTP `POST /invoke` (after a line: invocation type, keep-alive): run it and answer with the
         finished HTTP response and the invocation's log."""
         if self.http is None:
-            from . import httpserver  # imported by the HTTP server that forked this worker already
-            self.http = httpserver
+            from . import httpwire  # imported by the HTTP server that forked this worker already
+            self.http = httpwire
         line, _, body = payload.partition(b"\n")
         invocation_type, keep_alive = line.decode("ascii").split(" ")
         source = {"event": {}} if self.provider.name != "aliyun" and not body.strip() else {"body": body}

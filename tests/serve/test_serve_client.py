@@ -61,6 +61,9 @@ def test_frame_raw_and_invocation_type_options(serve, python):
 @pytest.mark.parametrize("args, message", [
     (["invoke", "carrier-pigeon:home", "{}"], "bad address"),
     (["invoke", "tcp:nohost", "{}"], "bad address"),
+    (["invoke", "tcp://127.0.0.1:9000", "{}"], "without //"),  # refused as `--serve` refuses it (address.py)
+    (["invoke", "http://127.0.0.1:8080", "{}"], "without //"),
+    (["invoke", "tcp:127.0.0.1:99999", "{}"], "port from 0 to 65535"),
     (["invoke", "tcp:127.0.0.1:1", "not json"], "not valid JSON"),
     (["invoke", "tcp:127.0.0.1:1", "--context", "[", "{}"], "--context is not valid JSON"),
     (["invoke", "stdio:", "{}"], "needs a command"),

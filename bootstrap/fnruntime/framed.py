@@ -1,0 +1,128 @@
+"""The framed protocol served on a connection (`--serve stdio|unix:PATH|tcp:HOST:PORT`, contract section 5).
+
+Bytes in go through protocol.FrameParser; each request frame becomes a FrameJob, kept as it came: a warm worker checks
+and runs it (the pool's `forward`), otherwise it is decoded and checked here and run through the pool's `invoke`. A
+frame that cannot be used becomes a FrameErrorJob (an InvalidRequest error frame); a fatal one closes the connection.
+"""
+from __future__ import absolute_import, division, print_function
+
+from .compat import to_bytes
+from .connection import Connection, Job, STALL_SECONDS
+from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN
+from .invocation import Invocation
+from .protocol import FrameError, FrameParser, RequestError, decode, frame_id_of, pack_payload, validate_request
+
+
+class FrameJob(Job):
+    """A request frame, kept as it came: a warm worker checks and runs it (Supervisor.forward); otherwise it is
+    decoded and checked here and run through Supervisor.invoke."""
+
+    def __init__(self, payload):
+        self.payload = payload
+        self.size = len(payload)
+
+    def run(self, server):
+        forwarded = server.pool.forward(self.payload)
+        if forwarded is not None:
+            if forwarded.response is None:
+                forwarded.response = pack_payload(forwarded.outcome.frame_payload(forwarded.frame_id))
+                forwarded.log = to_bytes(forwarded.outcome.log)
+            if server.echo_logs and forwarded.log:
+                server.write_stderr(forwarded.log)
+            return forwarded.response
+        request, error = self.checked()
+        if error is not None:
+            return error.run(server)
+        invocation = Invocation(event=request.get("event"), body=request.get("body"),
+                                invocation_type=request["invocation_type"] or server.config.invocation_type,
+                                context=request["context"])
+        outcome = server.invoke(invocation)
+        return pack_payload(outcome.frame_payload(request["id"]))
+
+    def checked(self):
+        """(the checked request, None) or (None, the FrameErrorJob answering a request that cannot be used)."""
+        obj = None
+        try:
+            obj = decode(self.payload)
+            return validate_request(obj), None
+        except RequestError as exc:
+            return None, FrameErrorJob(exc.text, exc.frame_id)
+        except FrameError as exc:
+            return None, FrameErrorJob(exc.text, frame_id_of(obj))
+
+    def refuse(self, server):
+        request, error = self.checked()
+        if error is not None:
+            return error.run(server)
+        message = "the server is shutting down (SIGTERM); this request was not run: send it again"
+        return pack_payload(server.error_outcome(SHUTTING_DOWN, message).frame_payload(request["id"]))
+
+    def fail(self, server, message):
+        obj = None
+        try:
+            obj = decode(self.payload)
+        except FrameError:
+            pass
+        return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(frame_id_of(obj)))
+
+
+class FrameErrorJob(Job):
+    """An InvalidRequest answer for a frame that could not be used."""
+
+    def __init__(self, message, frame_id=None, close_after=False):
+        self.message = message
+        self.frame_id = frame_id
+        self.close_after = close_after
+
+    def run(self, server):
+        return pack_payload(server.error_outcome(INVALID_REQUEST, self.message).frame_payload(self.frame_id))
+
+    def refuse(self, server):
+        return self.run(server)
+
+    def fail(self, server, message):
+        return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(self.frame_id))
+
+    def fail_run(self, server):
+        return self.fail(server, self.message)
+
+
+
+class FramedConnection(Connection):
+    def __init__(self, *args, **kwargs):
+        Connection.__init__(self, *args, **kwargs)
+        self.parser = FrameParser()
+
+    def parse(self, data):
+        return [self.job_for(item) for item in self.parser.feed(data)]
+
+    def job_for(self, item):
+        if isinstance(item, FrameError):
+            if item.fatal:
+                self.exit_status = 1
+            return FrameErrorJob(item.text, close_after=item.fatal)
+        return FrameJob(item)
+
+    def at_eof(self):
+        error = self.parser.end_of_stream()
+        if error is None:
+            return []
+        self.exit_status = 1
+        return [FrameErrorJob(error.text, close_after=True)]
+
+    def partial(self):
+        return self.parser.partial
+
+    def broken(self):
+        self.exit_status = 1
+        self.parser.broken = True
+        job = FrameErrorJob("internal error of the runtime while reading this frame (see the server's standard "
+                            "error); closing the connection", close_after=True)
+        job.run = job.fail_run
+        return job
+
+    def stalled(self):
+        self.exit_status = 1
+        return FrameErrorJob("incomplete frame: nothing arrived for %d seconds in the middle of a frame; closing the "
+                             "connection" % STALL_SECONDS, close_after=True)
+

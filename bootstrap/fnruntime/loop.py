@@ -1,0 +1,297 @@
+"""The serve loop: one thread, one poll, every listener and connection, and the queue of requests.
+
+A single-threaded poll loop accepts many connections at once, reads requests from all of them as bytes arrive (a byte
+at a time is fine), and runs them in arrival order on the instance pool (pool.py); every complete request gets exactly
+one response, on its own connection, in order. SIGTERM or SIGINT (`request_stop`): the invocation in flight finishes
+and is answered, requests still queued are answered `ShuttingDown` (`Job.refuse`), then the loop ends.
+"""
+from __future__ import absolute_import, division, print_function
+
+import collections
+import errno
+import fcntl
+import os
+import select
+import socket
+
+from .address import prepare_socket, set_cloexec
+from .compat import monotonic, to_bytes
+from .connection import STALL_SECONDS
+from .invocation import error_outcome
+from .protocol import write_all_fd
+
+#: Connections served at once; more wait in the listen backlog.
+MAX_CONNECTIONS = 256
+#: On shutdown, how long responses still being sent may take.
+FLUSH_SECONDS = 5.0
+#: Stops reading from every connection while the requests received but not yet run hold this many bytes.
+MAX_QUEUED_BYTES = 64 * 1024 * 1024
+
+
+class Server(object):
+    """The poll loop: listeners, connections, the queue of jobs, and the instance pool they share."""
+
+    def __init__(self, config, pool, echo_logs=True):
+        self.config = config
+        self.pool = pool
+        self.echo_logs = echo_logs
+        self.poller = select.poll()
+        self.watched = {}  # fd -> (mask, callback)
+        self.queue = collections.deque()
+        self.queued_bytes = 0
+        self.connections = set()
+        self.listeners = []  # (socket, connection factory, unix path or None)
+        self.listening = True
+        self.stopping = False
+        self.stdio = None
+        self.wake_read, self.wake_write = os.pipe()
+        for fd in (self.wake_read, self.wake_write):
+            set_cloexec(fd)
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        self.set_mask(self.wake_read, select.POLLIN, self.on_wake)
+
+    # -- poller bookkeeping
+    def set_mask(self, fd, mask, callback):
+        current = self.watched.get(fd)
+        if mask == 0:
+            if current is not None:
+                self.poller.unregister(fd)
+                del self.watched[fd]
+            return
+        if current is None:
+            self.poller.register(fd, mask)
+        elif current[0] == mask and current[1] == callback:
+            return
+        elif current[0] != mask:
+            self.poller.modify(fd, mask)
+        self.watched[fd] = (mask, callback)
+
+    def watch(self, conn):
+        reading = select.POLLIN if conn.wants_read() else 0
+        if conn.in_fd == conn.out_fd:
+            self.set_mask(conn.in_fd, reading | (select.POLLOUT if conn.output else 0), conn.on_events)
+        else:
+            self.set_mask(conn.in_fd, reading, conn.on_input)
+
+
+    def forget(self, conn):
+        self.set_mask(conn.in_fd, 0, None)
+        self.connections.discard(conn)
+        if conn.queued:
+            for other, job in self.queue:
+                if other is conn:
+                    self.release(job)
+            self.queue = collections.deque(item for item in self.queue if item[0] is not conn)
+            conn.queued = 0
+        self.resume_listening()
+
+    # -- listeners and connections
+    def add_listener(self, sock, factory, path=None):
+        self.listeners.append((sock, factory, path))
+        self.set_mask(sock.fileno(), select.POLLIN, lambda events, s=sock, f=factory: self.accept(s, f))
+
+    def accept(self, sock, factory):
+        while len(self.connections) < MAX_CONNECTIONS or self.evict_idle():
+            try:
+                client, peer = sock.accept()
+            except (socket.error, OSError) as exc:
+                if getattr(exc, "errno", None) in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self.pause_listening()
+                return  # EAGAIN: none left; ECONNABORTED and the like: the client already left
+            prepare_socket(client)
+            if client.family in (socket.AF_INET, getattr(socket, "AF_INET6", None)):
+                client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = factory(self, client.fileno(), client.fileno(), sock=client,
+                           peer=peer[0] if isinstance(peer, tuple) else "unix")
+            self.connections.add(conn)
+            self.watch(conn)
+        self.pause_listening()
+
+    def evict_idle(self):
+        """At the connection limit: close the longest-idle connection with nothing queued or partial."""
+        idle = [c for c in self.connections if c.lingering or (not c.queued and not c.output and not c.partial())]
+        if not idle:
+            return False
+        min(idle, key=lambda c: c.last_progress).close()
+        return True
+
+    def pause_listening(self):
+        if self.listening:
+            self.listening = False
+            for sock, _, _ in self.listeners:
+                self.set_mask(sock.fileno(), 0, None)
+
+    def resume_listening(self):
+        if not self.listening and not self.stopping and len(self.connections) < MAX_CONNECTIONS:
+            self.listening = True
+            for sock, factory, _ in self.listeners:
+                self.set_mask(sock.fileno(), select.POLLIN, lambda events, s=sock, f=factory: self.accept(s, f))
+
+    def add_stdio(self, conn):
+        self.stdio = conn
+        self.connections.add(conn)
+        self.watch(conn)
+
+    # -- signals
+    def request_stop(self, signum=None, frame=None):
+        self.stopping = True
+        try:
+            os.write(self.wake_write, b"x")
+        except OSError:
+            pass
+
+    def on_wake(self, events):
+        try:
+            os.read(self.wake_read, 512)
+        except OSError:
+            pass
+
+    # -- running requests
+    def invoke(self, invocation):
+        outcome = self.pool.invoke(invocation)
+        if self.echo_logs and outcome.log:
+            self.write_stderr(to_bytes(outcome.log))
+        return outcome
+
+    def queue_full(self):
+        """The requests received but not yet run hold so many bytes that no connection is read."""
+        return self.queued_bytes >= MAX_QUEUED_BYTES
+
+    def release(self, job):
+        """A queued job leaves the queue; reading resumes everywhere when the queue's bytes fall under the limit."""
+        was_full = self.queued_bytes >= MAX_QUEUED_BYTES
+        self.queued_bytes -= job.size
+        if was_full and self.queued_bytes < MAX_QUEUED_BYTES:
+            for conn in list(self.connections):
+                if not conn.closed and not conn.lingering:
+                    self.watch(conn)
+
+    def error_outcome(self, error_type, message):
+        """An Outcome for a request that was not run (bad request, shutting down), in the provider's error shape."""
+        return error_outcome(self.pool.provider, error_type, message)
+
+    def write_stderr(self, data):
+        try:
+            write_all_fd(2, data if data.endswith(b"\n") else data + b"\n")
+        except (IOError, OSError):
+            pass
+
+    def run_next(self):
+        conn, job = self.queue.popleft()
+        conn.queued -= 1
+        self.release(job)
+        if conn.closed:
+            return
+        try:
+            data = job.run(self)
+        except Exception:  # a fault of the runtime itself: answer it, start a fresh worker, keep serving
+            import traceback
+            self.write_stderr(to_bytes("fnruntime: internal error while serving a request:\n" + traceback.format_exc()))
+            self.pool.replace()
+            data = job.fail(self, "internal error of the runtime while serving this request (see the server's "
+                                  "standard error); the worker was replaced")
+        conn.send(data)
+        if job.close_after:
+            conn.closing = True
+        conn.settle()
+
+    # -- the loop
+    def run(self):
+        next_sweep = monotonic() + 1.0
+        while not self.stopping:
+            if self.stdio is not None and self.stdio.closed:
+                break
+            timeout = 0 if self.queue else max(0, int((next_sweep - monotonic()) * 1000) + 1)
+            try:
+                events = self.poller.poll(timeout)
+            except (select.error, IOError, OSError) as exc:
+                if exc.args and exc.args[0] == errno.EINTR:
+                    continue
+                raise
+            for fd, mask in events:
+                entry = self.watched.get(fd)
+                if entry is not None:
+                    entry[1](mask)
+            if self.queue and not self.stopping:
+                self.run_next()
+            if monotonic() >= next_sweep:
+                self.sweep()
+                next_sweep = monotonic() + 1.0
+        self.shutdown()
+        return self.stdio.exit_status if self.stdio is not None else 0
+
+    def sweep(self):
+        """Answer requests stalled midway, close idle connections, listen again after a pause."""
+        now = monotonic()
+        for conn in list(self.connections):
+            if conn.lingering and now > conn.linger_until:
+                conn.close()
+            if conn.closed or conn.closing or conn.read_closed:
+                continue
+            if conn.partial() and now - conn.last_progress > STALL_SECONDS:
+                conn.enqueue([conn.stalled()])
+                conn.settle()
+            elif (conn.idle_seconds is not None and not conn.partial() and not conn.queued and not conn.output
+                  and now - conn.last_progress > conn.idle_seconds):
+                conn.close()
+        self.resume_listening()
+
+    def drain(self):
+        """Take in what clients have already sent (connections waiting to be accepted included), so that every
+        complete request is answered, if only with ShuttingDown."""
+        self.stopping = False
+        for sock, factory, _ in self.listeners:
+            self.accept(sock, factory)
+        self.stopping = True
+        for conn in list(self.connections):
+            for _ in range(64):
+                if conn.closed or not conn.wants_read():
+                    break
+                probe = select.poll()
+                probe.register(conn.in_fd, select.POLLIN)
+                try:
+                    if not probe.poll(0):
+                        break
+                except (select.error, IOError, OSError):
+                    break
+                conn.on_readable()
+
+    def shutdown(self):
+        """Stop listening, answer what is queued without running it, send what is pending, close everything."""
+        self.stopping = True
+        self.drain()
+        for sock, _, path in self.listeners:
+            self.set_mask(sock.fileno(), 0, None)
+            sock.close()
+            if path:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
+        while self.queue:
+            conn, job = self.queue.popleft()
+            conn.queued -= 1
+            self.release(job)
+            if not conn.closed:
+                conn.send(job.refuse(self))
+        for conn in list(self.connections):
+            conn.closing = True
+            conn.settle()
+        deadline = monotonic() + FLUSH_SECONDS
+        while any(c.output for c in self.connections) and monotonic() < deadline:
+            try:
+                events = self.poller.poll(100)
+            except (select.error, IOError, OSError):
+                continue
+            for fd, mask in events:
+                entry = self.watched.get(fd)
+                if entry is not None and fd != self.wake_read:
+                    entry[1](mask)
+                elif fd == self.wake_read:
+                    self.on_wake(mask)
+        for conn in list(self.connections):
+            conn.close()
+        self.pool.close()
+        for fd in (self.wake_read, self.wake_write):
+            os.close(fd)
+
