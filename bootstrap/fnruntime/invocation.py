@@ -59,10 +59,17 @@ def event_size(event, body=None):
     return len(body) if body is not None else len(dumps(event))
 
 
+def may_exceed_limit(frame_size):
+    """Whether a request frame of `frame_size` bytes (its declared length) can hold an event over the limit: only
+    such a frame needs its event measured, and that is done where decoding costs the function nothing (the
+    supervisor), never in the worker (issue 11: decoding it there could cost the function its memory)."""
+    return frame_size * MAX_EXPANSION > PAYLOAD_LIMIT
+
+
 def size_failure(event, body=None, frame_size=None):
     """The PayloadTooLarge failure of an event over the clouds' 6 MB request limit, else None. `frame_size`, the size
     of the request frame the event came in, spares measuring an event that cannot be near the limit."""
-    if frame_size is not None and frame_size * MAX_EXPANSION <= PAYLOAD_LIMIT:
+    if frame_size is not None and not may_exceed_limit(frame_size):
         return None
     size = event_size(event, body)
     if size <= PAYLOAD_LIMIT:

@@ -15,7 +15,7 @@ import select
 from . import providers
 from .compat import monotonic, signal, to_bytes, to_text
 from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT
-from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest_of, join_frame
+from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest_of, join_frame, may_exceed_limit
 from .loader import unpack_zip
 from .logsink import LogSink
 from .workerprocess import WorkerProcess, describe_status
@@ -120,9 +120,11 @@ class Supervisor(object):
     def forward(self, payload, http=None):
         """Serve a request in the warm worker without decoding it here: a client's request frame (its JSON payload),
         or with `http` = (invocation type, keep-alive) the body of an HTTP `POST /invoke`. A Forwarded, exactly one
-        whatever happens; None when there is no warm worker (use `invoke`)."""
+        whatever happens; None when there is no warm worker, or when the frame is large enough to hold an event over
+        the limit (use `invoke`: the caller decodes and measures it here, and the worker never holds a refused
+        event). An HTTP body over the limit was refused from its Content-Length already."""
         w = self.worker
-        if w is None or self.log_stream is not None:
+        if w is None or self.log_stream is not None or (http is None and may_exceed_limit(len(payload))):
             return None
         self.reap()
         if w.status is not None:

@@ -17,7 +17,7 @@ from . import logs
 from .compat import monotonic, signal, to_bytes, to_text
 from .context import apply_overrides
 from .errors import Failure, FunctionError, INVALID_REQUEST, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
-from .invocation import Outcome, conclude, error_outcome, join_frame, size_failure
+from .invocation import Outcome, conclude, error_outcome, join_frame
 from .loader import load_handler, parse_handler
 from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, check_request, decode, dumps,
                        fd_reader, pack, pack_payload, pack_rendered, unpack_forward, write_all_fd)
@@ -193,10 +193,6 @@ class Worker(object):
         invocation_type = request["invocation_type"] or self.config.invocation_type
         outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
         opening = self.provider.start_line(request_id) + "\n"
-        too_large = size_failure(request.get("event"), request.get("body"), len(payload))
-        if too_large is not None:
-            closing = conclude(outcome, self.provider, self.config, 0.0, max_rss_kb() / 1024.0, too_large)
-            return self.send_rendered(outcome, request["id"], opening, closing)
         closing = self.run_outcome(outcome, request, request["context"])
         if closing is not None:
             self.send_rendered(outcome, request["id"], opening, closing)
