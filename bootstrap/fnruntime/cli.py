@@ -56,6 +56,13 @@ def build_parser():
                              "[FUNCTION_SERVE]")
     parser.add_argument("--api-gateway", dest="api_gateway", action="store_true",
                         help="with --serve http: turn every request but POST /invoke into an API Gateway event")
+    parser.add_argument("--debug-port", dest="debug_port", metavar="PORT",
+                        help="the function's instance waits for a debugger (debugpy, the Debug Adapter Protocol of "
+                             "VS Code and PyCharm) on 0.0.0.0:PORT before its code runs; the timeout is suspended "
+                             "while one is attached [FUNCTION_DEBUG_PORT]")
+    parser.add_argument("--debug-no-wait", dest="debug_no_wait", action="store_true",
+                        help="with --debug-port: listen, but run without waiting for the debugger "
+                             "[FUNCTION_DEBUG_NO_WAIT=1]")
     return parser
 
 
@@ -68,8 +75,9 @@ PLAIN_OPTIONS = {"--provider": ("provider", PROVIDERS), "--timeout": ("timeout",
                  "--initializer": ("initializer", None), "--initializer-timeout": ("initializer_timeout", None),
                  "--name": ("name", None), "--code": ("code", None), "--zip": ("zip", None),
                  "--event-file": ("event_file", None), "--serve": ("serve", None),
+                 "--debug-port": ("debug_port", None),
                  "--invocation-type": ("invocation_type", ("RequestResponse", "Event"))}
-PLAIN_FLAGS = {"--api-gateway": "api_gateway"}
+PLAIN_FLAGS = {"--api-gateway": "api_gateway", "--debug-no-wait": "debug_no_wait"}
 
 
 def parse_plain(argv):
@@ -81,7 +89,7 @@ def parse_plain(argv):
     million instructions on 2.7 to 3.7), on every cold start.
     """
     options = dict((dest, None) for dest, _ in PLAIN_OPTIONS.values())
-    options.update(handler=None, event=None, api_gateway=False)
+    options.update(handler=None, event=None, api_gateway=False, debug_no_wait=False)
     positionals, runs, after_positional = [], 0, False
     index = 0
     while index < len(argv):
@@ -205,6 +213,9 @@ def main(argv=None, environ=None, exit_process=False):
     try:
         parser, options = parse(argv)
         config = Config.from_options(options, environ)
+        if config.debug_port:
+            from .debugger import check_port
+            check_port(config.debug_port)
         if config.serve:
             from . import serve
             return serve.main(config)

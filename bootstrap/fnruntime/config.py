@@ -27,6 +27,7 @@ ENV_NAMES = {
     "code": ("FUNCTION_CODE_DIR",),
     "invocation_type": ("FUNCTION_INVOCATION_TYPE",),
     "serve": ("FUNCTION_SERVE",),
+    "debug_port": ("FUNCTION_DEBUG_PORT",),
 }
 DEFAULT_HANDLERS = {"tencent": "index.main_handler", "aliyun": "index.handler", "jdcloud": "index.handler"}
 DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer_timeout": "3",
@@ -35,6 +36,9 @@ DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer
 
 class Config(object):
     """Everything a runtime process needs to know, resolved once."""
+
+    debug_port = None
+    debug_wait = True
 
     def __init__(self, provider, handler, timeout, memory_mb, initializer, initializer_timeout, name,
                  code_dir, zip_path, invocation_type, serve, api_gateway, environ):
@@ -110,7 +114,32 @@ class Config(object):
             serve=pick("serve"),
             api_gateway=bool(options.get("api_gateway")),
             environ=dict(environ),
-        )
+        ).with_debugger(debug_port(pick("debug_port"), sources),
+                        not (options.get("debug_no_wait") or truthy(environ.get("FUNCTION_DEBUG_NO_WAIT"))))
+
+    def with_debugger(self, port, wait):
+        """`--debug-port`: the port the instance's debugger listens on (None: no debugger), and whether the
+        instance waits for it before user code runs."""
+        self.debug_port = port
+        self.debug_wait = wait
+        return self
+
+
+def debug_port(value, sources):
+    if value in (None, ""):
+        return None
+    try:
+        port = int(value)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise UsageError("debug port must be a TCP port number (1 to 65535), got %r (from %s)"
+                         % (value, sources["debug_port"]))
+    return port
+
+
+def truthy(value):
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def find_code_dir():

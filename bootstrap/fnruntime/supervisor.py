@@ -201,7 +201,9 @@ class Supervisor(object):
                 self.spawn()
             except OSError as exc:
                 return self.finish(outcome, self.start_failure(exc), sink, 0.0)
-            message = self.wait(max(LOAD_SECONDS, config.timeout))
+            # with a debugger awaited before user code runs, as long as the person takes to attach
+            message = self.wait(float("inf") if config.debug_port and config.debug_wait
+                                else max(LOAD_SECONDS, config.timeout))
             if message.get("phase") == "loaded":
                 outcome.init_duration_ms = message["init_ms"]
                 message = self.run_initializer(invocation) if config.initializer else None
@@ -257,7 +259,13 @@ class Supervisor(object):
         deadline = started + seconds
         limit_kb = self.config.memory_mb * 1024
         watched = [w.response_fd, w.log_fd]
+        hold = None
+        if self.config.debug_port:
+            from .debugger import Hold
+            hold = Hold(self.config.debug_port)
         while True:
+            if hold is not None:
+                deadline += hold.suspended_seconds()
             remaining = deadline - monotonic()
             if remaining <= 0:
                 return self.stop_worker(TIMEOUT, seconds, started)

@@ -27,18 +27,24 @@ REQUEST_FD = 3
 RESPONSE_FD = 4
 #: The worker's own copy of the log pipe: fds 1 and 2 are put back from it when user code closes or moves them.
 LOG_FD = 5
+#: With --debug-port: a copy of the server's own stderr, for the debugger's notices to the person at the terminal.
+CONSOLE_FD = 6
 LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
 #: Results larger than this are rendered by the supervisor, as on a cold start, not by the worker: rendering copies
 #: the result several times, which would count against the function's memory limit.
 RENDER_LIMIT = 1024 * 1024
 
 
-def isolate(request_fd, response_fd, log_fd):
+def isolate(request_fd, response_fd, log_fd, console=False):
     """Own session, stdin from /dev/null, stdout/stderr into the log pipe (and its copy on fd 5), requests on fd 3,
-    responses on fd 4, nothing else open."""
+    responses on fd 4, with `console` the server's stderr on fd 6, nothing else open."""
     import fcntl
     os.setsid()
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (request_fd, response_fd, log_fd)]
+    last = LOG_FD
+    if console:
+        os.dup2(fcntl.fcntl(2, fcntl.F_DUPFD, 10), CONSOLE_FD)
+        last = CONSOLE_FD
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(high[2], 1)
@@ -48,12 +54,12 @@ def isolate(request_fd, response_fd, log_fd):
     os.dup2(high[2], LOG_FD)
     for name in os.listdir("/proc/self/fd"):
         fd = int(name)
-        if fd > LOG_FD:
+        if fd > last:
             try:
                 os.close(fd)
             except OSError:
                 pass
-    for fd in (REQUEST_FD, RESPONSE_FD, LOG_FD):
+    for fd in range(REQUEST_FD, last + 1):
         fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
@@ -101,6 +107,13 @@ class Worker(object):
             pass
 
     def load(self):
+        if self.config.debug_port:
+            from . import debugger  # only with --debug-port: the cold start without it does not pay for it
+            try:
+                debugger.start(self.config, CONSOLE_FD)
+            except FunctionError as exc:
+                self.fail("load_failed", exc)
+                return False
         started = monotonic()
         try:
             name = parse_handler(self.config.handler, self.provider.wording)
@@ -339,7 +352,7 @@ def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd
     """Entry point in the forked child. Never returns."""
     status = 0
     try:
-        isolate(request_fd, response_fd, log_fd)
+        isolate(request_fd, response_fd, log_fd, console=bool(config.debug_port))
         worker = Worker(config, provider, code_dir, runtime_dir)
         worker.prepare()
         worker.serve()
