@@ -177,3 +177,45 @@ def test_a_debugger_that_never_comes_is_awaited_with_reminders(python, debugger_
     os.killpg(process.pid, signal.SIGTERM)
     finish(process)
     assert seen.count("Still waiting for a debugger to attach on port %d" % free_port) >= 2, seen
+
+
+def test_serve_mode_waits_for_the_debugger_at_the_cold_start_and_stays_warm(python, debugger_dir, free_port, session,
+                                                                            tmp_path):
+    import http.client
+    import threading
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        http_port = probe.getsockname()[1]
+    process = start(python, debugger_dir, ["--serve", "http:127.0.0.1:%d" % http_port, "--debug-port", str(free_port),
+                                           "--timeout", "2", "index.main_handler"])
+    answers = []
+
+    def invoke(name):
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=120)
+                connection.request("POST", "/invoke", body=json.dumps({"name": name}))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        response = connection.getresponse()
+        answers.append((response.status, json.loads(response.read())))
+    caller = threading.Thread(target=invoke, args=("first",))
+    caller.start()
+    client = session(free_port)
+    client.attach(TARGET, [line_of("handler")], CODE, CODE)
+    thread, frame = client.stopped()
+    assert client.locals_of(frame)["name"].lstrip("ub") == "'first'"
+    time.sleep(3)  # held past the 2 s timeout at the breakpoint
+    client.resume(thread)
+    caller.join(60)
+    assert answers == [(200, {"greeting": "hello first", "module_state": "loaded"})]
+    client.request("setBreakpoints", source={"path": TARGET}, breakpoints=[])
+    invoke("second")  # warm: the same instance, no new wait for a debugger
+    assert answers[1] == (200, {"greeting": "hello second", "module_state": "loaded"})
+    os.killpg(process.pid, signal.SIGTERM)
+    out, err, status = finish(process)
+    assert err.count("Waiting for the debugger to attach") == 1, err
