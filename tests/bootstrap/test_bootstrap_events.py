@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import pty
+import shutil
 
 import pytest
 
@@ -101,8 +102,46 @@ def test_event_that_is_not_a_json_object_is_a_clear_error(bootstrap, function_di
     assert "object" in run.stderr, "the message must say an object is expected; " + describe(run)
 
 
-def test_unreadable_event_file_is_bad_usage(bootstrap, function_dir, tmp_path):
+def test_missing_event_file_is_bad_usage(bootstrap, function_dir, tmp_path):
     missing = tmp_path / "no-such-event.json"
     run = invoke(bootstrap, function_dir("echo"), "index.handler", options=["--event-file", str(missing)])
+    assert_event_file_refused(run, missing, "No such file or directory")
+
+
+def without_file_permission_override():
+    """A prefix under which even root is refused a file without read permission (DAC override capabilities dropped
+    from the bounding set), or () when not root."""
+    if os.geteuid() != 0:
+        return ()
+    if not shutil.which("setpriv"):
+        reason = "needs setpriv (util-linux) to make a file unreadable for root"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return ("setpriv", "--bounding-set=-dac_override,-dac_read_search", "--")
+
+
+def assert_event_file_refused(run, path, reason):
+    """Exit 2, empty stdout, one usage message naming the file and the system's reason, no traceback."""
     assert run.status == 2 and run.stdout == b"", describe(run)
-    assert "no-such-event.json" in run.stderr, "the message must name the file; " + describe(run)
+    lines = run.stderr.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("bootstrap: error: "), describe(run)
+    assert str(path) in lines[0] and reason in lines[0], "the message must name the file and why: " + describe(run)
+    assert "Traceback" not in run.stderr and 'File "' not in run.stderr, describe(run)
+
+
+def test_unreadable_event_file_is_bad_usage(bootstrap, function_dir, tmp_path):
+    """A file that exists but may not be read (mode 000): the message names it and says permission was denied."""
+    private = tmp_path / "private-event.json"
+    private.write_text('{"secret": true}')
+    private.chmod(0)
+    run = invoke(bootstrap, function_dir("echo"), "index.handler", options=["--event-file", str(private)],
+                 prefix=without_file_permission_override())
+    assert_event_file_refused(run, private, "Permission denied")
+
+
+def test_event_file_that_is_a_directory_is_bad_usage(bootstrap, function_dir, tmp_path):
+    folder = tmp_path / "events"
+    folder.mkdir()
+    run = invoke(bootstrap, function_dir("echo"), "index.handler", options=["--event-file", str(folder)])
+    assert_event_file_refused(run, folder, "Is a directory")
