@@ -1,7 +1,7 @@
 """A real browser against `--serve http:... --api-gateway` (jdcloud profile) on the real 2.7, 3.6 and 3.7 interpreters:
-Debian's headless chromium, driven by selenium through chromedriver, loads a Flask page served by the real
-`jdcloud_wsgi_wrapper.wsgi_run`, fills in and submits its form, and the rendered result page is checked (twice, so
-the warm instance's state shows too).
+Debian's headless chromium, driven by selenium through chromedriver, loads a page served by the real
+`jdcloud_wsgi_wrapper.wsgi_run`, once from a Flask app and once from a Django project, fills in and submits its form,
+and the rendered result page is checked (twice, so the warm instance's state shows too).
 
 Needs `chromium` and `chromium-driver` (Debian) and `selenium` (dev dependencies); without them the test is skipped
 locally and fails under CI.
@@ -47,12 +47,14 @@ def browser(tmp_path):
         driver.quit()
 
 
-def test_browser_loads_a_flask_page_and_submits_its_form(serve, python, hostlibs, browser):
+@pytest.mark.parametrize("app", ["flask_form", "django_form"])
+def test_browser_loads_a_page_and_submits_its_form(serve, python, hostlibs, browser, app):
+    """The same page and form as a Flask app and as a Django project (tests/functions/flask_form, django_form)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    served = serve("http", "flask_form", args=["--api-gateway", "--provider", "jdcloud"], handler="index.handler",
+    served = serve("http", app, args=["--api-gateway", "--provider", "jdcloud"], handler="index.handler",
                    env={"PYTHONPATH": hostlibs})
     browser.get("http://%s:%d/" % served.host_port)
     assert browser.title == "Greeter", browser.page_source[:500]
