@@ -63,6 +63,15 @@ def build_parser():
     parser.add_argument("--debug-no-wait", dest="debug_no_wait", action="store_true",
                         help="with --debug-port: listen, but run without waiting for the debugger "
                              "[FUNCTION_DEBUG_NO_WAIT=1]")
+    parser.add_argument("--layer", dest="layers", action="append", metavar="DIR",
+                        help="a layer folder, laid out as the cloud's /opt; repeatable, first given first on sys.path "
+                             "[FUNCTION_LAYERS, colon-separated]; /opt itself follows when it exists")
+    fc = parser.add_argument_group("fc-docker's spellings (aliyun/fc-docker's run images)")
+    fc.add_argument("--handler", dest="handler_option", metavar="HANDLER", help="the same as HANDLER")
+    fc.add_argument("--event", dest="event_option", metavar="EVENT", help="the same as EVENT")
+    fc.add_argument("--stdin", action="store_true", help="read the event from standard input")
+    fc.add_argument("--initializationTimeout", dest="initializer_timeout", metavar="SECONDS",
+                    help="the same as --initializer-timeout")
     return parser
 
 
@@ -76,7 +85,9 @@ PLAIN_OPTIONS = {"--provider": ("provider", PROVIDERS), "--timeout": ("timeout",
                  "--name": ("name", None), "--code": ("code", None), "--zip": ("zip", None),
                  "--event-file": ("event_file", None), "--serve": ("serve", None),
                  "--debug-port": ("debug_port", None),
-                 "--invocation-type": ("invocation_type", ("RequestResponse", "Event"))}
+                 "--invocation-type": ("invocation_type", ("RequestResponse", "Event")), "--layer": ("layers", None)}
+#: Options that may be given more than once (a list, in order).
+PLAIN_REPEATED = frozenset(["layers"])
 PLAIN_FLAGS = {"--api-gateway": "api_gateway", "--debug-no-wait": "debug_no_wait"}
 
 
@@ -115,7 +126,10 @@ def parse_plain(argv):
         dest, allowed = PLAIN_OPTIONS[name]
         if value.startswith("-") or (allowed is not None and value not in allowed):
             return None
-        options[dest] = value
+        if dest in PLAIN_REPEATED:
+            options[dest] = (options[dest] or []) + [value]
+        else:
+            options[dest] = value
     if runs > 1 or len(positionals) > 2:
         return None
     options["handler"], options["event"] = (positionals + [None, None])[:2]
@@ -132,7 +146,16 @@ def parse(argv):
     def fail(message):
         raise ArgumentError(message)
     parser.error = fail
-    return parser, vars(parser.parse_args(argv))
+    options = vars(parser.parse_args(argv))
+    for alias, name in (("handler_option", "handler"), ("event_option", "event")):
+        value = options.pop(alias, None)
+        if value is not None:
+            if options[name] is not None:  # --handler H EVENT: the one positional is the event
+                if name == "event" or options["event"] is not None:
+                    raise ArgumentError("the %s is given twice (--%s and as an argument): give it once" % (name, name))
+                options["event"] = options["handler"]
+            options[name] = value
+    return parser, options
 
 
 def read_event(options, stdin):
@@ -147,7 +170,7 @@ def read_event(options, stdin):
                 return handle.read()
         except (IOError, OSError) as exc:
             raise UsageError("cannot read the event file %r: %s" % (options["event_file"], exc.strerror))
-    if stdin is not None and not stdin.isatty():
+    if stdin is not None and (options.get("stdin") or not stdin.isatty()):
         data = binary_stdin().read()
         if data.strip():
             return data

@@ -28,7 +28,10 @@ ENV_NAMES = {
     "invocation_type": ("FUNCTION_INVOCATION_TYPE",),
     "serve": ("FUNCTION_SERVE",),
     "debug_port": ("FUNCTION_DEBUG_PORT",),
+    "layers": ("FUNCTION_LAYERS",),
 }
+#: Where the clouds lay out a function's layers; on sys.path after any --layer folder, when it exists.
+CLOUD_LAYER_ROOT = "/opt"
 DEFAULT_HANDLERS = {"tencent": "index.main_handler", "aliyun": "index.handler", "jdcloud": "index.handler"}
 DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer_timeout": "3",
             "name": "function", "invocation_type": "RequestResponse"}
@@ -41,7 +44,7 @@ class Config(object):
     debug_wait = True
 
     def __init__(self, provider, handler, timeout, memory_mb, initializer, initializer_timeout, name,
-                 code_dir, zip_path, invocation_type, serve, api_gateway, environ):
+                 code_dir, zip_path, invocation_type, serve, api_gateway, environ, layers=()):
         self.provider = provider
         self.handler = handler
         self.timeout = timeout
@@ -55,6 +58,7 @@ class Config(object):
         self.serve = serve
         self.api_gateway = api_gateway
         self.environ = environ
+        self.layers = list(layers)
 
     @classmethod
     def from_options(cls, options, environ):
@@ -100,6 +104,7 @@ class Config(object):
             raise UsageError("code directory %r does not exist (from %s)" % (code_dir, sources["code"]))
         if not code_dir and not zip_path:
             code_dir = find_code_dir()
+        layers = layer_folders(options.get("layers"), environ)
         return cls(
             provider=provider,
             handler=pick("handler") or DEFAULT_HANDLERS[provider],
@@ -114,6 +119,7 @@ class Config(object):
             serve=pick("serve"),
             api_gateway=bool(options.get("api_gateway")),
             environ=dict(environ),
+            layers=layers,
         ).with_debugger(debug_port(pick("debug_port"), sources),
                         not (options.get("debug_no_wait") or truthy(environ.get("FUNCTION_DEBUG_NO_WAIT"))))
 
@@ -140,6 +146,24 @@ def debug_port(value, sources):
 
 def truthy(value):
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def layer_folders(option_values, environ):
+    """The layer folders: every --layer (in order), else FUNCTION_LAYERS (colon-separated), then /opt when it
+    exists (the clouds' own layer root, where `-v layer:/opt` mounts one); UsageError names a missing folder."""
+    if option_values:
+        given, source = list(option_values), "option --layer"
+    else:
+        given, source = [p for p in environ.get("FUNCTION_LAYERS", "").split(":") if p], "FUNCTION_LAYERS"
+    folders = []
+    for path in given:
+        if not os.path.isdir(path):
+            raise UsageError("layer folder %r does not exist (from %s): give a folder laid out as the cloud's /opt "
+                             "(aliyun: python/..., tencent and jdcloud: the packages at its root)" % (path, source))
+        folders.append(os.path.abspath(path))
+    if os.path.isdir(CLOUD_LAYER_ROOT) and CLOUD_LAYER_ROOT not in folders:
+        folders.append(CLOUD_LAYER_ROOT)
+    return folders
 
 
 def find_code_dir():

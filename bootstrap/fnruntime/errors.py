@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 import os
 import sys
 
-from .compat import to_text
+from .compat import PY2, text_type, to_text
 
 #: Frames from files under this directory belong to the runtime and are never shown to the user.
 RUNTIME_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -87,6 +87,7 @@ INVALID_REQUEST = "InvalidRequest"
 SHUTTING_DOWN = "ShuttingDown"
 #: A request the runtime itself failed to serve (a bug: the traceback is on the server's stderr).
 SERVER_ERROR = "RuntimeFault"
+INITIALIZER_ERROR = InitializerError.error_type
 LOAD_ERRORS = frozenset(["MalformedHandlerName", "ImportModuleError", "UserCodeSyntaxError", "HandlerNotFound",
                          "ShadowedModule"])
 
@@ -94,26 +95,30 @@ LOAD_ERRORS = frozenset(["MalformedHandlerName", "ImportModuleError", "UserCodeS
 class Failure(object):
     """What went wrong in one invocation, in a form that crosses the worker/supervisor boundary.
 
-    `stack` holds the user's frames as [file, line, function, code]; `traceback` the formatted text.
+    `stack` holds the user's frames as [file, line, function, code]; `traceback` the formatted text; `summary` the
+    exception's own lines (what traceback.format_exception_only gives: the class and message, and for a syntax error
+    where the parser stopped). Every string in it is text: source lines and messages are decoded once, here, as UTF-8
+    with replacement (2.7's linecache hands source lines over as bytes, and its exceptions carry bytes or unicode).
     """
 
-    __slots__ = ("error_type", "message", "exception_name", "stack", "traceback")
+    __slots__ = ("error_type", "message", "exception_name", "stack", "traceback", "summary")
 
-    def __init__(self, error_type, message, exception_name=None, stack=None, traceback_text=""):
+    def __init__(self, error_type, message, exception_name=None, stack=None, traceback_text="", summary=None):
         self.error_type = error_type
         self.message = message
         self.exception_name = exception_name or error_type
         self.stack = stack or []
         self.traceback = traceback_text
+        self.summary = summary or []
 
     def to_dict(self):
         return {"error_type": self.error_type, "message": self.message, "exception_name": self.exception_name,
-                "stack": self.stack, "traceback": self.traceback}
+                "stack": self.stack, "traceback": self.traceback, "summary": self.summary}
 
     @classmethod
     def from_dict(cls, data):
         return cls(data["error_type"], data["message"], data.get("exception_name"), data.get("stack"),
-                   data.get("traceback", ""))
+                   data.get("traceback", ""), data.get("summary"))
 
     @classmethod
     def from_exception(cls, exc, tb, error_type=None, message=None):
@@ -121,21 +126,34 @@ class Failure(object):
         import traceback
         frames = user_frames(tb)
         if isinstance(exc, SyntaxError) and exc.filename and not frames:  # where the parser stopped
-            frames = [(exc.filename, exc.lineno or 0, "<module>", (exc.text or "").strip())]
-        stack = [[f[0], f[1], f[2], f[3] or ""] for f in frames]
+            frames = [(exc.filename, exc.lineno or 0, "<module>", exc.text or "")]
+        frames = [(to_text(f[0]), f[1], to_text(f[2]), to_text(f[3] or "").strip()) for f in frames]
+        stack = [list(f) for f in frames]
         lines = []
         if frames:
-            lines.append("Traceback (most recent call last):\n")
-            lines.extend(traceback.format_list(frames))
+            lines.append(u"Traceback (most recent call last):\n")
+            lines.extend(to_text(line) for line in traceback.format_list(frames))
         if isinstance(exc, FunctionError):  # the runtime's own error: its type and message, no module path
-            lines.append("%s: %s\n" % (exc.error_type, exc.message))
+            summary = [u"%s: %s\n" % (exc.error_type, to_text(exc.message))]
         else:
-            lines.extend(traceback.format_exception_only(type(exc), exc))
-        text = "".join(to_text(line) for line in lines)
+            summary = exception_only(exc)
+        lines.extend(summary)
         name = type(exc).__name__
         if message is None:
             message = exc.message if isinstance(exc, FunctionError) else safe_str(exc)
-        return cls(error_type or getattr(exc, "error_type", UNHANDLED), message, name, stack, text)
+        return cls(error_type or getattr(exc, "error_type", UNHANDLED), to_text(message), name, stack,
+                   u"".join(lines), summary)
+
+
+def exception_only(exc):
+    """traceback.format_exception_only(type(exc), exc) as text. On 2.7 that gives bytes, and a unicode message
+    with non-ASCII characters comes out as backslash escapes: the message line is built from safe_str instead."""
+    import traceback
+    if not PY2 or isinstance(exc, SyntaxError):
+        return [to_text(line) for line in traceback.format_exception_only(type(exc), exc)]
+    text = safe_str(exc)
+    name = type(exc).__name__
+    return [u"%s: %s\n" % (name, text) if text else u"%s\n" % name]
 
 
 def user_frames(tb):
@@ -158,8 +176,19 @@ def is_runtime_file(filename):
 
 
 def safe_str(exc):
+    """str(exc) as text (UTF-8 with replacement); on 2.7 also an exception carrying a unicode message."""
     try:
         return to_text(str(exc))
+    except UnicodeError:
+        if PY2:
+            try:
+                return text_type(exc)
+            except Exception:
+                pass
+        try:
+            return to_text(repr(exc))
+        except Exception:
+            return "<unprintable %s>" % type(exc).__name__
     except Exception:  # an exception whose __str__ fails still gets reported
         try:
             return to_text(repr(exc))

@@ -10,7 +10,7 @@ import re
 import sys
 
 from .errors import (HandlerNotFound, ImportModuleError, MalformedHandlerName, ShadowedModule, UsageError,
-                     UserCodeSyntaxError)
+                     UserCodeSyntaxError, safe_str)
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SOURCE_SUFFIXES = (".py", ".pyc", ".so")
@@ -157,10 +157,11 @@ def import_user_module(name, wording):
         raise UserCodeSyntaxError("%s: %s (%s)" % (wording("syntax", module=name.module), exc.msg, where), exc,
                                   sys.exc_info()[2])
     except ImportError as exc:
-        raise ImportModuleError("%s: %s" % (wording("import", module=name.module), exc), exc, sys.exc_info()[2])
+        raise ImportModuleError("%s: %s" % (wording("import", module=name.module), safe_str(exc)), exc,
+                                sys.exc_info()[2])
     except Exception as exc:
-        raise ImportModuleError("%s: the module raised %s: %s" % (
-            wording("import", module=name.module), type(exc).__name__, exc), exc, sys.exc_info()[2])
+        raise ImportModuleError(wording("raised", module=name.module, type=type(exc).__name__, detail=safe_str(exc)),
+                                exc, sys.exc_info()[2])
 
 
 def find_function(module, name, wording):

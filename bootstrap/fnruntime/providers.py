@@ -10,8 +10,8 @@ import math
 
 from . import context as contexts
 from .compat import PY2, binary_type, text_type, to_bytes, to_text
-from .errors import (InvalidEvent, ResultTooLarge, ResultNotSerializable, LOAD_ERRORS, OUT_OF_MEMORY,
-                     PROCESS_EXITED, TIMEOUT, UNHANDLED)
+from .errors import (InvalidEvent, ResultTooLarge, ResultNotSerializable, INITIALIZER_ERROR, LOAD_ERRORS,
+                     OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, UNHANDLED)
 
 #: The clouds' synchronous payload limit (events and results).
 PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -28,11 +28,36 @@ class Provider(object):
     root_log_level = None  # None: leave Python's default (WARNING)
     WORDING = {"import": "Unable to import module '%(module)s'", "syntax": "Syntax error in module '%(module)s'",
                "malformed": "Invalid handler '%(handler)s'",
-               "missing": "Handler '%(function)s' is missing on module '%(module)s'"}
+               "missing": "Handler '%(function)s' is missing on module '%(module)s'",
+               "raised": "%(import)s: the module raised %(type)s: %(detail)s"}
 
     def wording(self, kind, **parts):
-        """The provider's own wording of a startup failure (the detail is appended by the loader)."""
+        """The provider's own wording of a startup failure (the detail is appended by the loader; `raised`, an
+        exception while the module is imported, takes it as `type` and `detail`)."""
+        if kind == "raised":
+            parts["import"] = self.WORDING["import"] % parts
         return self.WORDING[kind] % parts
+
+    def initializer_message(self, initializer, exc_name, detail):
+        """The message of an exception raised by the initializer."""
+        return "Module initialization error: the initializer %s raised %s: %s" % (initializer, exc_name, detail)
+
+    # -- the interpreter and the process, before user code (worker side) -----------------------------
+    def prepare_interpreter(self):
+        """Interpreter-wide settings the cloud's runtime makes before it loads user code."""
+
+    def code_paths(self, code_dir, layers):
+        """sys.path entries for the code directory and the layers (folders laid out as the cloud's /opt), in the
+        cloud's order; they go before the interpreter's own entries. SCF (PYTHONPATH=/var/user:/opt) and our choice
+        for JD: each layer's root itself."""
+        return [code_dir] + list(layers)
+
+    def user_site(self, code_dir):
+        """A site directory the cloud's set-up puts where `site` puts the user's (before site-packages), or None."""
+        return None
+
+    def sanitise_environment(self, environ):
+        """Remove the variables the cloud's runtime deletes before user code runs."""
 
     # -- event and context (worker side) ------------------------------------------------------------
     def event_from_message(self, message):
@@ -58,7 +83,12 @@ class Provider(object):
     # -- results ------------------------------------------------------------------------------------
     def serialise(self, value):
         """(kind, payload) for a handler's return value; see invocation.Outcome for the kinds."""
-        return "json", json_text(value)
+        return "json", json_text(value, default=self.json_default)
+
+    def json_default(self, value):
+        """json.dumps' `default`: a JSON-encodable stand-in for a value json cannot encode, else TypeError (the
+        provider's choice for Decimal, datetime... is in the README's provider table)."""
+        raise TypeError("%r is not JSON serializable" % (value,))
 
     # -- errors -------------------------------------------------------------------------------------
     def error_body(self, failure, request_id):
@@ -115,6 +145,13 @@ class Tencent(Provider):
     def context_factory(self, config, environ):
         return contexts.tencent_factory(config, environ)
 
+    def json_default(self, value):
+        """scfcli answers a Decimal as its string ("1.5"); nothing else is added to json's types."""
+        import decimal
+        if isinstance(value, decimal.Decimal):
+            return str(value)
+        return Provider.json_default(self, value)
+
     def error_body(self, failure, request_id):
         status = self.STATUS.get(failure.error_type, 443 if failure.error_type in LOAD_ERRORS else 430)
         message = "user code exception caught" if failure.error_type == UNHANDLED else failure.message
@@ -156,6 +193,61 @@ class Aliyun(Provider):
     name = "aliyun"
     root_log_format = "%(asctime)s.%(msecs)03dZ %(fc_request_id)s [%(levelname)s] %(message)s"
     root_log_level = "INFO"
+    WORDING = dict(Provider.WORDING, raised="Module initialization error: '%(detail)s'")
+    #: The stable error types whose FC name differs (FC's runtime: fc_rapis_exception, server.py).
+    FC_TYPES = {"MalformedHandlerName": "InvalidHandleName", "ResultNotSerializable": "TypeError"}
+    IMPORT_ERRORS = frozenset(["ImportError", "ModuleNotFoundError", "ImportModuleError"])
+    #: The FC_* variables FC's runtime leaves for user code (its Constant.SAFE_ENV); every other FC_* and _FC_*
+    #: variable is deleted before user code runs.
+    SAFE_ENV = frozenset(["FC_FUNC_CODE_PATH", "FC_FUNCTION_MEMORY_SIZE", "FC_RUNTIME_VERSION", "FC_ACCOUNT_ID",
+                          "FC_FUNCTION_HANDLER", "FC_FUNCTION_NAME", "FC_SERVICE_NAME", "FC_VER_ID", "FC_QUALIFIER",
+                          "FC_REGION", "FC_INSTANCE_ID", "FC_SNAPSHOT_FLAG"])
+    #: Where `fun install` puts packages (funcraft), and FC's library path (fc-docker's images).
+    USER_BASE = ".fun/python"
+
+    def initializer_message(self, initializer, exc_name, detail):
+        return detail  # FC: the exception's own message, under its own class
+
+    def prepare_interpreter(self):
+        """FC's 2.7 runtime makes UTF-8 the default encoding (reload(sys); sys.setdefaultencoding)."""
+        import sys
+        if PY2 and sys.getdefaultencoding() != "utf-8":
+            saved = dict(vars(sys))  # reload(sys) puts back sys.stdout, sys.path... as they were at start
+            reload(sys)  # noqa: F821 (2.7's builtin)
+            sys.setdefaultencoding("utf-8")
+            for key, value in saved.items():
+                setattr(sys, key, value)
+
+    def code_paths(self, code_dir, layers):
+        """FC: the code folder, then each layer's python/lib/pythonX.Y/site-packages and python folders."""
+        version = "python%d.%d" % _version()
+        paths = [code_dir]
+        for layer in layers:
+            paths += [layer + "/python/lib/" + version + "/site-packages", layer + "/python"]
+        return paths
+
+    def user_site(self, code_dir):
+        """The site directory of PYTHONUSERBASE=<code>/.fun/python, as `site` computes it."""
+        return "%s/%s/lib/python%d.%d/site-packages" % ((code_dir,  self.USER_BASE) + _version())
+
+    def sanitise_environment(self, environ):
+        for key in [k for k in environ if (k.startswith("FC_") or k.startswith("_FC_")) and k not in self.SAFE_ENV]:
+            del environ[key]
+
+    def json_default(self, value):
+        """FC's runtime: a Decimal is a JSON number (float); on 3.x also date/datetime as ISO 8601 and any object
+        with a to_json() method as what that returns (fc_rapis_util.default_serializer; 2.7's server.py has the
+        Decimal only)."""
+        import decimal
+        if isinstance(value, decimal.Decimal):
+            return float(value)
+        if not PY2:
+            import datetime
+            if isinstance(value, (datetime.datetime, datetime.date)):
+                return value.isoformat()
+            if hasattr(value, "to_json"):
+                return value.to_json()
+        return Provider.json_default(self, value)
 
     def event_from_message(self, message):
         body = raw_body(message)
@@ -177,12 +269,24 @@ class Aliyun(Provider):
             return "bytes", value
         if isinstance(value, text_type):
             return "text", value
-        return "json", json_text(value, indent=4, sort_keys=True)
+        return "json", json_text(value, default=self.json_default, indent=4, sort_keys=True)
 
     def error_body(self, failure, request_id):
-        kind = failure.exception_name if failure.error_type == UNHANDLED else failure.error_type
-        return {"errorMessage": failure.message, "errorType": kind,
-                "stackTrace": [['File "%s"' % f[0], "line %s" % f[1], "in %s" % f[2], f[3]] for f in failure.stack]}
+        """FC's names: the exception's class for the handler's and the initializer's exceptions, UserCodeError for
+        one raised while the module is imported, InvalidHandleName, TypeError for a result json cannot encode; a
+        load error's stackTrace is the exception's own lines, flat."""
+        kind, error_type = failure.error_type, failure.error_type
+        if error_type in (UNHANDLED, INITIALIZER_ERROR):
+            kind = self.FC_TYPES.get(failure.exception_name, failure.exception_name)
+        elif error_type == "ImportModuleError" and failure.exception_name not in self.IMPORT_ERRORS:
+            kind = "UserCodeError"
+        else:
+            kind = self.FC_TYPES.get(error_type, error_type)
+        if error_type in LOAD_ERRORS:
+            trace = flat_trace(failure.summary)
+        else:
+            trace = [['File "%s"' % f[0], "line %s" % f[1], "in %s" % f[2], f[3]] for f in failure.stack]
+        return {"errorMessage": failure.message, "errorType": kind, "stackTrace": trace}
 
     def timeout_message(self, seconds, max_memory_mb):
         return "Function timed out after %s seconds (maxMemoryUsage: %.2fMB)" % (seconds_text(seconds), max_memory_mb)
@@ -216,9 +320,41 @@ class Aliyun(Provider):
             outcome.duration_ms, outcome.billed_duration_ms, config.memory_mb, outcome.max_memory_used_mb)]
 
     def runtime_environment(self, config):
+        code = config.code_dir or ""
         return {"FC_FUNCTION_NAME": config.name, "FC_FUNCTION_HANDLER": config.handler,
                 "FC_FUNCTION_MEMORY_SIZE": str(config.memory_mb), "FC_SERVICE_NAME": "service",
-                "FC_REGION": "cn-hangzhou", "FC_QUALIFIER": "LATEST", "FC_FUNC_CODE_PATH": (config.code_dir or "") + "/"}
+                "FC_REGION": "cn-hangzhou", "FC_QUALIFIER": "LATEST", "FC_FUNC_CODE_PATH": code + "/",
+                "FC_RUNTIME_VERSION": "python2.7" if PY2 else "python3", "FC_INSTANCE_ID": instance_id(),
+                "PYTHONUSERBASE": "%s/%s" % (code, self.USER_BASE)}
+
+    @staticmethod
+    def library_path(code_dir):
+        """FC's LD_LIBRARY_PATH (fc-docker's images: ${FC_FUNC_CODE_PATH}:${FC_FUNC_CODE_PATH}/lib:/usr/local/lib)."""
+        return "%s:%s/lib:/usr/local/lib" % (code_dir, code_dir)
+
+
+def instance_id():
+    """An instance id as FC shows it (`c-` and hexadecimal groups), new for each worker."""
+    import binascii
+    import os
+    h = to_text(binascii.hexlify(os.urandom(16)))
+    return "c-%s-%s-%s" % (h[:8], h[8:12], h[12:24])
+
+
+def flat_trace(summary):
+    """A load error's stackTrace as FC's runtime builds it from traceback.format_exception_only: each line stripped
+    of indentation and carets, the first line (a syntax error's `File "...", line N`) split at its commas."""
+    trace = []
+    for index, line in enumerate(summary):
+        for item in line.split("\n"):
+            item = item.replace("^", "").strip()
+            if not item:
+                continue
+            if index == 0:
+                trace.extend(part.strip() for part in item.split(",") if part.strip())
+            else:
+                trace.append(item)
+    return trace
 
 
 PROFILES = {"tencent": Tencent(), "aliyun": Aliyun(), "jdcloud": JDCloud()}
@@ -237,6 +373,7 @@ def raw_body(message):
 
 
 def json_text(value, **options):
+    """JSON text of a result (json.dumps' options); ResultNotSerializable, ResultTooLarge."""
     try:
         text = json.dumps(value, **options)
     except (TypeError, ValueError, OverflowError) as exc:

@@ -93,14 +93,15 @@ class Worker(object):
         write_all_fd(RESPONSE_FD, pack(message))
 
     def prepare(self):
+        self.provider.prepare_interpreter()
         logs.redirect_standard_streams()
         self.flush_c = logs.c_stdio_flusher()
         logs.install_root_logger(self.provider, self.state)
-        sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != self.runtime_dir]
-        sys.path.insert(0, self.code_dir)
+        set_code_paths(self.provider, self.code_dir, self.config.layers, self.runtime_dir)
         for key, value in self.provider.runtime_environment(self.config).items():
             os.environ.setdefault(key, value)
         self.make_context = self.provider.context_factory(self.config, os.environ)
+        self.provider.sanitise_environment(os.environ)  # after the context took what it needs from it
         try:
             os.chdir(self.code_dir)
         except OSError:
@@ -151,9 +152,9 @@ class Worker(object):
             return False
         except BaseException as exc:
             self.leave_if_forked(1, Failure.from_exception(exc, sys.exc_info()[2]))
-            error = InitializerError("the initializer %s raised %s: %s" % (
+            error = InitializerError(self.provider.initializer_message(
                 self.config.initializer, type(exc).__name__, safe_str(exc)), exc, sys.exc_info()[2])
-            self.fail("initializer_failed", error, prefix="Module initialization error: ")
+            self.fail("initializer_failed", error)
             return False
         self.send({"phase": "initialized", "ms": (monotonic() - started) * 1000.0})
         return True
@@ -300,6 +301,17 @@ class Worker(object):
                     return
                 continue
             self.invoke(message)
+
+
+def set_code_paths(provider, code_dir, layers, runtime_dir):
+    """sys.path as the provider's runtime has it: the code folder and the layers first, the runtime's own folder
+    gone, and a site directory of the provider's set-up (FC's PYTHONUSERBASE) where `site` puts the user's."""
+    own = [p for p in sys.path if os.path.abspath(p or ".") != runtime_dir]
+    site = provider.user_site(code_dir)
+    if site is not None:
+        packages = [i for i, p in enumerate(own) if p.endswith(("site-packages", "dist-packages"))]
+        own.insert(packages[0] if packages else len(own), site)
+    sys.path[:] = provider.code_paths(code_dir, layers) + own
 
 
 def restore_log_fds():
