@@ -222,6 +222,35 @@ def one_shot(config, options):
     return 0 if outcome.ok else 1
 
 
+def restart_with_library_path(config, environ, argv):
+    """Start this program again with the provider's LD_LIBRARY_PATH (FC's /code:/code/lib:/usr/local/lib) when it is
+    not set and the code folder holds shared libraries: the dynamic loader reads the variable only when a program
+    starts, so setting it in a running (or forked) process does nothing for ctypes.CDLL('libx.so') or an extension
+    linked against a library in /code/lib. Once: the new process has the variable."""
+    from .providers import get
+    wanted = get(config.provider).library_path(config.code_dir) if config.code_dir else None
+    if wanted is None or "LD_LIBRARY_PATH" in environ or not holds_shared_libraries(config.code_dir):
+        return
+    env = dict(environ)
+    env["LD_LIBRARY_PATH"] = wanted
+    flags = [option for option, name in (("-E", "ignore_environment"), ("-s", "no_user_site"), ("-S", "no_site"),
+                                         ("-B", "dont_write_bytecode"), ("-I", "isolated"))
+             if getattr(sys.flags, name, 0)]
+    os.execve(sys.executable, [sys.executable] + flags + [sys.argv[0]] + list(argv), env)
+
+
+def holds_shared_libraries(code_dir):
+    """Whether the code folder or its lib/ holds a shared library (a name with `.so`)."""
+    for folder in (code_dir, os.path.join(code_dir, "lib")):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        if any(name.endswith(".so") or ".so." in name for name in names):
+            return True
+    return False
+
+
 def terminate(signum, frame):
     raise SystemExit(128 + signum)
 
@@ -236,6 +265,8 @@ def main(argv=None, environ=None, exit_process=False):
     try:
         parser, options = parse(argv)
         config = Config.from_options(options, environ)
+        if exit_process:
+            restart_with_library_path(config, environ, argv)
         if config.debug_port:
             from .debugger import check_port
             check_port(config.debug_port)

@@ -132,6 +132,12 @@ class FCContext(object):
     accountId = property(lambda self: self.account_id)
 
 
+# str(context) and repr name the module FC's runtime defines these classes in, not this package's internals.
+for _cls in (Credentials, ServiceMeta, FunctionMeta, Tracing, FCContext):
+    _cls.__module__ = "fc_rapis_context"
+del _cls
+
+
 def first(environ, *names):
     for name in names:
         if environ.get(name):
@@ -146,8 +152,9 @@ def aliyun_factory(config, environ):
         first(environ, "ALIBABA_CLOUD_SECURITY_TOKEN", "FC_SECURITY_TOKEN", "securityToken"))
     function = FunctionMeta(config.name, config.handler, config.memory_mb, whole(config.timeout), config.initializer,
                             whole(config.initializer_timeout))
-    service = ServiceMeta(environ.get("FC_SERVICE_NAME", "service"), environ.get("FC_LOG_PROJECT", ""),
-                          environ.get("FC_LOG_STORE", ""), environ.get("FC_QUALIFIER", "LATEST"),
+    service = ServiceMeta(environ.get("FC_SERVICE_NAME", "service"),
+                          first(environ, "FC_SERVICE_LOG_PROJECT", "FC_LOG_PROJECT"),  # fc-docker's, then ours
+                          first(environ, "FC_SERVICE_LOG_STORE", "FC_LOG_STORE"), environ.get("FC_QUALIFIER", "LATEST"),
                           environ.get("FC_VERSION_ID", ""))
     account_id, region = environ.get("FC_ACCOUNT_ID", ""), environ.get("FC_REGION", "cn-hangzhou")
     return lambda request_id: FCContext(account_id, request_id, credentials, function, service, region)

@@ -52,6 +52,10 @@ class Provider(object):
         for JD: each layer's root itself."""
         return [code_dir] + list(layers)
 
+    def library_path(self, code_dir):
+        """The LD_LIBRARY_PATH the cloud runs the function with, or None."""
+        return None
+
     def user_site(self, code_dir):
         """A site directory the cloud's set-up puts where `site` puts the user's (before site-packages), or None."""
         return None
@@ -325,10 +329,9 @@ class Aliyun(Provider):
                 "FC_FUNCTION_MEMORY_SIZE": str(config.memory_mb), "FC_SERVICE_NAME": "service",
                 "FC_REGION": "cn-hangzhou", "FC_QUALIFIER": "LATEST", "FC_FUNC_CODE_PATH": code + "/",
                 "FC_RUNTIME_VERSION": "python2.7" if PY2 else "python3", "FC_INSTANCE_ID": instance_id(),
-                "PYTHONUSERBASE": "%s/%s" % (code, self.USER_BASE)}
+                "PYTHONUSERBASE": "%s/%s" % (code, self.USER_BASE), "LD_LIBRARY_PATH": self.library_path(code)}
 
-    @staticmethod
-    def library_path(code_dir):
+    def library_path(self, code_dir):
         """FC's LD_LIBRARY_PATH (fc-docker's images: ${FC_FUNC_CODE_PATH}:${FC_FUNC_CODE_PATH}/lib:/usr/local/lib)."""
         return "%s:%s/lib:/usr/local/lib" % (code_dir, code_dir)
 

@@ -194,9 +194,9 @@ class Supervisor(object):
         message = None
         start_line = provider.start_line(invocation.request_id)
         if cold:
+            init_id = self.request_ids() if config.initializer else None  # FC gives the initializer its own id
             sink.lines(provider.cold_start_lines())
-            sink.lines(provider.initializer_lines(invocation.request_id, "start") if config.initializer
-                       else [start_line])
+            sink.lines(provider.initializer_lines(init_id, "start") if config.initializer else [start_line])
             try:
                 self.spawn()
             except OSError as exc:
@@ -206,9 +206,9 @@ class Supervisor(object):
                                 else max(LOAD_SECONDS, config.timeout))
             if message.get("phase") == "loaded":
                 outcome.init_duration_ms = message["init_ms"]
-                message = self.run_initializer(invocation) if config.initializer else None
+                message = self.run_initializer(invocation, init_id) if config.initializer else None
             if config.initializer:
-                sink.lines(provider.initializer_lines(invocation.request_id, "end", failed=message is not None))
+                sink.lines(provider.initializer_lines(init_id, "end", failed=message is not None))
                 sink.lines([start_line])
             if outcome.init_duration_ms is not None:
                 sink.lines(provider.init_lines(invocation.request_id, outcome.init_duration_ms))
@@ -240,9 +240,10 @@ class Supervisor(object):
         except (IOError, OSError):
             return self.stop_worker(PROCESS_EXITED, 0, monotonic())
 
-    def run_initializer(self, invocation):
-        """Run the initializer in the fresh worker (aliyun); None when it succeeded, else a failure message."""
-        message = self.send({"initialize": True, "request_id": invocation.request_id,
+    def run_initializer(self, invocation, request_id):
+        """Run the initializer in the fresh worker (aliyun) under its own request id; None when it succeeded, else a
+        failure message."""
+        message = self.send({"initialize": True, "request_id": request_id,
                              "context": invocation.context}) or self.wait(self.config.initializer_timeout)
         if message.get("phase") == "initialized":
             return None

@@ -139,6 +139,7 @@ class Worker(object):
     def initialize(self, request_id, overrides):
         """Run the initializer once per cold start (aliyun's `initializer(context)`)."""
         started = monotonic()
+        self.state.request_id = request_id  # the root logger's records carry the initializer's own id
         try:
             name = parse_handler(self.config.initializer, self.provider.wording)
             function = load_handler(self.code_dir, name, self.provider.wording, self.label)
