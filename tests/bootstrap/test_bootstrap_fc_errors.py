@@ -3,6 +3,7 @@ fc_rapis_util.py, fc_rapis_exception): InvalidHandleName, UserCodeError with `Mo
 exception while the module is imported, the initializer's exception under its own class, TypeError for a result json
 cannot encode, and a load error's stackTrace as a flat list of strings. The other profiles keep the stable types."""
 import json
+import struct
 
 import pytest
 
@@ -63,27 +64,12 @@ def test_unserialisable_result_is_type_error(bootstrap, function_dir):
     assert "is not JSON serializable" in body["errorMessage"], body
 
 
-def test_stable_types_stay_in_the_frame(serve_frame):
-    """The framed response's error_type is the stable type; only the body carries FC's name."""
-    response = serve_frame("echo", "index", {})
+def test_stable_types_stay_in_the_frame(bootstrap, function_dir):
+    """Over `--serve stdio` the response's error_type is the stable type; only the body carries FC's name."""
+    payload = json.dumps({"id": 1, "event": {}}).encode()
+    run = bootstrap(["--provider", "aliyun", "--serve", "stdio", "index"], function_dir("echo"),
+                    stdin=struct.pack(">I", len(payload)) + payload)
+    size = struct.unpack(">I", run.stdout[:4])[0]
+    response = json.loads(run.stdout[4:4 + size].decode("utf-8"))
     assert response["error_type"] == "MalformedHandlerName", response
     assert response["error"]["errorType"] == "InvalidHandleName", response
-
-
-@pytest.fixture
-def serve_frame(python, function_dir):
-    """One invocation over `--serve stdio` (the package's own client spawning the server)."""
-    import os
-    import subprocess
-    from conftest import BOOTSTRAP, clean_environment
-
-    def run(scenario, handler, event):
-        argv = [python.path, BOOTSTRAP, "--code", str(function_dir(scenario)), "--provider", "aliyun", "--serve",
-                "stdio", handler]
-        process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   env=clean_environment())
-        payload = json.dumps({"id": 1, "event": event}).encode()
-        out, _ = process.communicate(len(payload).to_bytes(4, "big") + payload, timeout=60)
-        size = int.from_bytes(out[:4], "big")
-        return json.loads(out[4:4 + size].decode("utf-8"))
-    return run
