@@ -19,7 +19,7 @@ import os
 import re
 import struct
 
-from .compat import decode_utf8, integer_types, string_types, text_type, to_bytes
+from .compat import PY2, decode_utf8, integer_types, string_types, text_type, to_bytes
 
 HEADER = struct.Struct(">I")
 #: The clouds take 6 MB synchronous payloads; a 6 MiB event sent as `event_b64` is 8 MiB of base64.
@@ -55,6 +55,8 @@ COMPACT_ASCII_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 #: json.loads without its wrapper calls, for the usual payload that starts with "{" (one per invocation).
 DECODER = json.JSONDecoder()
+#: A surrogate code point as 2.7's UTF-8 codec writes it (not UTF-8: decode_utf8 rejects it).
+ENCODED_SURROGATE = re.compile(b"\xed[\xa0-\xbf]")
 JSON_WHITESPACE = " \t\n\r"
 
 
@@ -62,9 +64,12 @@ def dumps(obj):
     """Compact JSON bytes, non-ASCII kept as UTF-8 (escaped as \\uXXXX when a string holds a lone surrogate)."""
     text = COMPACT_ENCODER.encode(obj)
     try:
-        return to_bytes(text) if isinstance(text, text_type) else text
+        data = to_bytes(text) if isinstance(text, text_type) else text
     except UnicodeEncodeError:
         return to_bytes(COMPACT_ASCII_ENCODER.encode(obj))
+    if PY2 and b"\xed" in data and ENCODED_SURROGATE.search(data):  # 2.7's codec encodes lone surrogates
+        return to_bytes(COMPACT_ASCII_ENCODER.encode(obj))
+    return data
 
 
 # -- supervisor <-> worker: a client's request forwarded as it came, the response rendered by the worker ---------------

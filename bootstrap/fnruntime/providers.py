@@ -7,11 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 import json
 import math
+import sys
 
 from . import context as contexts
 from .compat import PY2, binary_type, text_type, to_bytes, to_text
 from .errors import (InvalidEvent, ResultTooLarge, ResultNotSerializable, INITIALIZER_ERROR, LOAD_ERRORS,
-                     OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, UNHANDLED)
+                     OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, UNHANDLED, safe_str)
 
 #: The clouds' synchronous payload limit (events and results).
 PAYLOAD_LIMIT = 6 * 1024 * 1024
@@ -149,12 +150,13 @@ class Tencent(Provider):
     def context_factory(self, config, environ):
         return contexts.tencent_factory(config, environ)
 
-    def json_default(self, value):
-        """scfcli answers a Decimal as its string ("1.5"); nothing else is added to json's types."""
-        import decimal
-        if isinstance(value, decimal.Decimal):
-            return str(value)
-        return Provider.json_default(self, value)
+    def serialise(self, value):
+        """scfcli's runtime: a `Decimal` that is the whole result becomes its string ("1.5"; one inside a dict or list
+        fails json.dumps there too), then `json.dumps(ret, ensure_ascii=False)`: text such as Chinese stays as it is
+        (UTF-8 on the wire)."""
+        if is_decimal(value):
+            value = str(value)
+        return "json", json_text_unescaped(value, default=self.json_default)
 
     def error_body(self, failure, request_id):
         status = self.STATUS.get(failure.error_type, 443 if failure.error_type in LOAD_ERRORS else 430)
@@ -181,6 +183,23 @@ class JDCloud(Provider):
 
     def context_factory(self, config, environ):
         return contexts.jdcloud_factory(config, environ)
+
+    def serialise(self, value):
+        """sca's runtime: a `str` is returned as it is; anything else is `json.dumps`ed, and what JSON cannot encode
+        (a TypeError: `Decimal`, `datetime`, a set, bytes on 3.x) is returned as `str(value)`."""
+        if isinstance(value, str):
+            return "text", native_text(value)
+        try:
+            return "json", json_text(value, default=self.json_default)
+        except ResultNotSerializable:
+            if not isinstance(json_error(value, default=self.json_default), TypeError):
+                raise
+        try:
+            shown = str(value)
+        except Exception as exc:
+            raise ResultNotSerializable("the function returned a value of type %s that is neither JSON nor printable "
+                                        "with str(): %s" % (type(value).__name__, safe_str(exc)))
+        return "text", native_text(shown)
 
     def error_body(self, failure, request_id):
         kind = failure.exception_name if failure.error_type == UNHANDLED else failure.error_type
@@ -386,6 +405,68 @@ def json_text(value, **options):
         raise ResultTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response limit"
                               % (len(text), PAYLOAD_LIMIT))
     return text
+
+
+def json_text_unescaped(value, **options):
+    """json.dumps(value, ensure_ascii=False) as text that encodes to UTF-8 (a lone surrogate is escaped then, as with
+    ensure_ascii). On 2.7 a value mixing UTF-8 byte strings with unicode is encoded as if all were unicode, which
+    2.7's json cannot do by itself."""
+    try:
+        text = json_text(value, ensure_ascii=False, **options)
+    except ResultNotSerializable:
+        if not (PY2 and isinstance(json_error(value, ensure_ascii=False, **options), UnicodeDecodeError)):
+            raise
+        text = json_text(unicode_strings(value), ensure_ascii=False, **options)
+    if isinstance(text, binary_type):  # 2.7 with byte strings only: they are in the text as they were
+        try:
+            return text.decode("utf-8")
+        except UnicodeDecodeError:
+            return json_text(value, **options)  # names the string that is not UTF-8
+    if PY2:  # 2.7's codec encodes a lone surrogate (into bytes that are not UTF-8) rather than fail
+        import re
+        return json_text(value, **options) if re.search(u"[\ud800-\udfff]", text) else text
+    try:
+        text.encode("utf-8")
+    except UnicodeError:
+        return json_text(value, **options)
+    return text
+
+
+def unicode_strings(value):
+    """`value` with every 2.7 byte string (keys too) decoded from UTF-8 (as json.dumps would decode it)."""
+    if isinstance(value, binary_type):
+        return value.decode("utf-8")
+    if isinstance(value, dict):
+        return dict((unicode_strings(k), unicode_strings(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [unicode_strings(item) for item in value]
+    return value
+
+
+def json_error(value, **options):
+    """The exception json.dumps raises for `value`, or None."""
+    try:
+        json.dumps(value, **options)
+    except Exception as exc:
+        return exc
+    return None
+
+
+def native_text(value):
+    """A native `str` result as text: on 2.7 a byte string that must be UTF-8."""
+    if isinstance(value, text_type):
+        return value
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ResultNotSerializable("the function returned a str that is not UTF-8 text (%s); return text, or "
+                                    "encode the bytes yourself (base64)" % exc)
+
+
+def is_decimal(value):
+    """Whether `value` is a decimal.Decimal (without importing `decimal`: no Decimal exists before it is imported)."""
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and type(value) is decimal.Decimal
 
 
 def json_type(value):

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+"""Issue 18: the tencent and jdcloud profiles held against the clouds' own runtime code, on the servers (framed
+protocol and `POST /invoke`) of the real 2.7, 3.6 and 3.7 interpreters. The one-shot side and the sources are in
+tests/bootstrap/test_bootstrap_provider_facts.py.
+"""
+import http.client
+import json
+import struct
+
+import pytest
+
+import servekit
+
+HELLO = u"\u4f60\u597d"
+
+
+def post(served, event):
+    host, port = served.host_port
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    try:
+        conn.request("POST", "/invoke", body=json.dumps(event).encode())
+        response = conn.getresponse()
+        return response, response.read()
+    finally:
+        conn.close()
+
+
+def raw_result_frame(served, event, frame_id=7):
+    """The response frame's payload bytes for one request on a new connection."""
+    sock = served.raw_socket(timeout=60)
+    try:
+        sock.sendall(servekit.frame({"id": frame_id, "event": event}))
+        (length,) = struct.unpack(">I", servekit.read_exact(sock, 4))
+        return servekit.read_exact(sock, length)
+    finally:
+        sock.close()
+
+
+CASES = {  # (provider, function folder, case) -> the result's bytes on the wire (HTTP body)
+    ("tencent", "decimal_result", "top_level"): b'"1.5"',
+    ("jdcloud", "decimal_result", "top_level"): b"1.5",
+    ("jdcloud", "decimal_result", "nested"): b"{'price': Decimal('1.5')}",
+    ("tencent", "chinese_result", "as_dict"): u'{"msg": "\u4f60\u597d"}'.encode("utf-8"),
+    ("tencent", "chinese_result", "as_text"): u'"\u4f60\u597d"'.encode("utf-8"),
+}
+
+
+@pytest.mark.parametrize("provider, folder", [("tencent", "decimal_result"), ("jdcloud", "decimal_result"),
+                                              ("tencent", "chinese_result")])
+def test_results_over_http_and_frames(serve, provider, folder):
+    """Items 4 and 10: the same bytes as one-shot in the HTTP body; the same value, UTF-8 and unescaped, in frames."""
+    cases = dict((case, body) for (p, f, case), body in CASES.items() if (p, f) == (provider, folder))
+    http_server = serve("http", folder, args=["--provider", provider], handler="index.dispatch")
+    framed = serve("unix", folder, args=["--provider", provider], handler="index.dispatch")
+    for case, body in sorted(cases.items()):
+        for attempt in ("cold", "warm"):  # the supervisor renders the first, the worker the next
+            response, got = post(http_server, {"case": case})
+            assert response.status == 200 and got == body, (case, attempt, response.status, got)
+            payload = raw_result_frame(framed, {"case": case})
+            frame = json.loads(payload.decode("utf-8"))
+            assert frame["ok"], frame
+            if provider == "jdcloud":
+                assert frame["result"] == body.decode("utf-8"), (case, attempt, frame)  # a string returned raw
+            else:
+                assert frame["result"] == json.loads(body.decode("utf-8")), (case, attempt, frame)
+                if provider == "tencent" and folder == "chinese_result":
+                    assert HELLO.encode("utf-8") in payload and b"\\u4f60" not in payload, payload
+
+
+def test_jdcloud_str_result_over_http_and_frames(serve):
+    """Item 14: JD's own template (print the event, return "hello world") answers the string as it is."""
+    http_server = serve("http", "hello_world", args=["--provider", "jdcloud"], handler="index.handler")
+    framed = serve("unix", "hello_world", args=["--provider", "jdcloud"], handler="index.handler")
+    for attempt in ("cold", "warm"):
+        response, body = post(http_server, {"key": "value"})
+        assert response.status == 200 and body == b"hello world", (attempt, response.status, body)
+        assert response.getheader("Content-Type") == "text/plain; charset=utf-8"
+        frame = json.loads(raw_result_frame(framed, {"key": "value"}).decode("utf-8"))
+        assert frame["ok"] and frame["result"] == "hello world", frame
