@@ -94,13 +94,19 @@ def aliyun_event(request, request_id):
             "pathParameters": {}, "body": text, "isBase64Encoded": encoded}
 
 
+#: JD's gateway identity (its event-format documentation, and a cloud capture in sca's doc/usage/logs.md): the four
+#: fields, empty for an API without authentication.
+JD_IDENTITY = {"accountId": "", "apiKey": "", "user": "", "authType": ""}
+
+
 def jdcloud_event(request, request_id):
     method, path, query, headers, body, peer = request_parts(request)
     now = time.time()
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%09dZ" % int((now % 1) * 1e9)
     detail = {"path": path, "httpMethod": method, "headers": headers, "pathParameters": {},
               "queryParameters": query, "body": body_text(body, allow_base64=False)[0],
-              "requestContext": {"stage": "test", "apiId": "local", "identity": {}, "requestId": request_id,
+              "requestContext": {"stage": "test", "apiId": "local", "identity": dict(JD_IDENTITY),
+                                 "requestId": request_id,
                                  "sourceIp": peer}}
     return {"version": "0", "id": request_id, "time": stamp, "source": "apigateway", "base64OwnerPin": "",
             "resources": [], "region": "cn-north-1", "detailType": "ApiGatewayReceived", "detail": detail}

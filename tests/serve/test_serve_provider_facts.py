@@ -77,3 +77,20 @@ def test_jdcloud_str_result_over_http_and_frames(serve):
         assert response.getheader("Content-Type") == "text/plain; charset=utf-8"
         frame = json.loads(raw_result_frame(framed, {"key": "value"}).decode("utf-8"))
         assert frame["ok"] and frame["result"] == "hello world", frame
+
+
+def test_jdcloud_gateway_identity_has_jds_fields(serve):
+    """Item 15: `requestContext.identity` holds accountId, apiKey, user and authType (empty strings), as JD's
+    event-format page and the cloud capture in sca's doc/usage/logs.md show; `identity["user"]` works."""
+    served = serve("http", "gateway_identity", args=["--api-gateway", "--provider", "jdcloud"], handler="index.handler")
+    host, port = served.host_port
+    for attempt in ("cold", "warm"):
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        conn.request("GET", "/who")
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status == 200, (attempt, response.status, body)
+        reply = json.loads(body)
+        assert reply["keys"] == ["accountId", "apiKey", "authType", "user"], reply
+        assert reply["identity"] == {"accountId": "", "apiKey": "", "user": "", "authType": ""}, reply
