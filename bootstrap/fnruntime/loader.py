@@ -40,8 +40,8 @@ class HandlerName(object):
 def parse_handler(text, wording):
     """HandlerName for `text`, or MalformedHandlerName."""
     def malformed(reason):
-        return MalformedHandlerName("%s: %s; expected FILE.FUNCTION, for example index.main_handler"
-                                    % (wording("malformed", handler=text), reason))
+        return MalformedHandlerName("%s: %s; expected FILE.FUNCTION, for example %s"
+                                    % (wording("malformed", handler=text), reason, wording("example")))
     if not text or "." not in text.rsplit("/", 1)[-1]:
         raise malformed("no '.' between the file and the function name")
     path, function = text.rsplit(".", 1)

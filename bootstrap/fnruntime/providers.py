@@ -30,7 +30,7 @@ class Provider(object):
     WORDING = {"import": "Unable to import module '%(module)s'", "syntax": "Syntax error in module '%(module)s'",
                "malformed": "Invalid handler '%(handler)s'",
                "missing": "Handler '%(function)s' is missing on module '%(module)s'",
-               "raised": "%(import)s: the module raised %(type)s: %(detail)s"}
+               "raised": "%(import)s: the module raised %(type)s: %(detail)s", "example": "index.main_handler"}
 
     def wording(self, kind, **parts):
         """The provider's own wording of a startup failure (the detail is appended by the loader; `raised`, an
@@ -179,7 +179,17 @@ class Tencent(Provider):
 class JDCloud(Provider):
     name = "jdcloud"
     WORDING = dict(Provider.WORDING, **{"import": "Import module '%(module)s' error",
-                                        "missing": "'%(function)s' not find in module '%(module)s'"})
+                                        "missing": "'%(function)s' not find in module '%(module)s'",
+                                        "example": "index.handler"})
+    #: sca's runtime reports a load failure with one of four Python classes (`load_handler_error_handler`,
+    #: `make_error_info`): ImportError, SyntaxError, ValueError (an invalid handler) or Exception (anything else,
+    #: a missing function too). The stable type stays in the frame's error_type and X-Function-Error-Type.
+    LOAD_TYPES = {"UserCodeSyntaxError": "SyntaxError", "MalformedHandlerName": "ValueError",
+                  "HandlerNotFound": "Exception"}
+    CAUSE_TYPES = {"ImportError": "ImportError", "ModuleNotFoundError": "ImportError", "SyntaxError": "SyntaxError",
+                   "IndentationError": "SyntaxError", "TabError": "SyntaxError", "ValueError": "ValueError",
+                   "UnicodeError": "ValueError", "UnicodeDecodeError": "ValueError", "JSONDecodeError": "ValueError",
+                   "ImportModuleError": "ImportError", "ShadowedModule": "ImportError"}
 
     def context_factory(self, config, environ):
         return contexts.jdcloud_factory(config, environ)
@@ -202,8 +212,13 @@ class JDCloud(Provider):
         return "text", native_text(shown)
 
     def error_body(self, failure, request_id):
-        kind = failure.exception_name if failure.error_type == UNHANDLED else failure.error_type
-        return {"error_message": failure.message, "error_type": kind, "error_trace": failure.stack}
+        if failure.error_type == UNHANDLED:
+            kind = failure.exception_name
+        elif failure.error_type in LOAD_ERRORS:
+            kind = self.LOAD_TYPES.get(failure.error_type) or self.CAUSE_TYPES.get(failure.exception_name, "Exception")
+        else:
+            kind = failure.error_type
+        return {"error_message": failure.message, "error_type": kind, "error_trace": file_line_frames(failure.stack)}
 
     def timeout_message(self, seconds, max_memory_mb):
         return "Time out after %s seconds" % seconds_text(seconds)
@@ -405,6 +420,11 @@ def json_text(value, **options):
         raise ResultTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response limit"
                               % (len(text), PAYLOAD_LIMIT))
     return text
+
+
+def file_line_frames(stack):
+    """[file, line, function, code] frames as Python's traceback prints them: ['File "..."', 'line 5', 'in f', code]."""
+    return [['File "%s"' % f[0], "line %s" % f[1], "in %s" % f[2], f[3]] for f in stack]
 
 
 def json_text_unescaped(value, **options):

@@ -21,6 +21,9 @@ TENCENT_STATUS = {
 # stable type stays in the frame's error_type and X-Function-Error-Type.
 ALIYUN_BODY_TYPE = {"MalformedHandlerName": "InvalidHandleName", "ResultNotSerializable": "TypeError"}
 LOAD_ERRORS = ("ImportModuleError", "UserCodeSyntaxError", "HandlerNotFound", "MalformedHandlerName", "ShadowedModule")
+# jdcloud's body names a load failure with the Python class sca's runtime uses (README, provider table).
+JDCLOUD_LOAD_TYPES = {"ImportModuleError": "ImportError", "UserCodeSyntaxError": "SyntaxError",
+                      "MalformedHandlerName": "ValueError", "HandlerNotFound": "Exception", "ShadowedModule": "ImportError"}
 BODY_KEYS = {
     "tencent": {"errorCode", "errorMessage", "requestId", "stackTrace", "statusCode"},
     "aliyun": {"errorMessage", "errorType", "stackTrace"},
@@ -124,6 +127,8 @@ def assert_function_error(run, provider, stable_type, type_in_body=None):
             "tencent statusCode for %s must be %s; %s" % (stable_type, TENCENT_STATUS[stable_type], describe(run))
     else:
         got = body["errorType" if provider == "aliyun" else "error_type"]
+        if type_in_body is None and provider == "jdcloud":
+            type_in_body = JDCLOUD_LOAD_TYPES.get(stable_type)
         expected = type_in_body or (ALIYUN_BODY_TYPE.get(stable_type, stable_type) if provider == "aliyun"
                                     else stable_type)
         assert got == expected, "error type %r, expected %r; %s" % (got, expected, describe(run))

@@ -141,8 +141,12 @@ SHAPE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
-@pytest.mark.parametrize("scenario, handler, stable_type", SHAPE_CASES, ids=[c[2] for c in SHAPE_CASES])
+@pytest.mark.parametrize("provider, scenario, handler, stable_type", [
+    (provider,) + case for provider in PROVIDERS for case in SHAPE_CASES
+    # jdcloud answers str(value) for what JSON cannot encode, as sca does (test_bootstrap_provider_facts)
+    if not (provider == "jdcloud" and case[2] == "ResultNotSerializable")],
+    ids=["%s-%s" % (provider, case[2]) for provider in PROVIDERS for case in SHAPE_CASES
+         if not (provider == "jdcloud" and case[2] == "ResultNotSerializable")])
 def test_error_body_shape(bootstrap, function_dir, provider, scenario, handler, stable_type):
     """Every function error, startup failures included, has exactly the provider's body keys (ARCHITECTURE.md,
     Error bodies); a failure without a traceback has an empty stack trace, not a missing key."""

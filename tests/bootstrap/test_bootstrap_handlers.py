@@ -36,7 +36,7 @@ def test_provider_default_handler(bootstrap, tmp_path, provider):
     run = invoke(bootstrap, tmp_path, provider=provider)
     expected = DEFAULT_HANDLER[provider].split(".")[1]
     out = run.stdout.decode("utf-8")
-    assert run.status == 0 and (json.loads(out) if provider != "aliyun" else out) == expected, run
+    assert run.status == 0 and (json.loads(out) if provider == "tencent" else out) == expected, run
 
 
 @pytest.mark.parametrize("variable", ["FUNCTION_HANDLER", "SCF_FUNCTION_HANDLER"])

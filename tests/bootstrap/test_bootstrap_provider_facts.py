@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from oneshot_support import assert_function_error, describe, invoke, result_json
+from oneshot_support import assert_function_error, describe, error_body, invoke, line_number, result_json
 
 HELLO = u"\u4f60\u597d"
 
@@ -82,3 +82,44 @@ def test_jdcloud_unicode_on_2_7_is_json_as_in_sca(bootstrap, function_dir, pytho
         assert run.status == 0 and json.loads(run.stdout.decode("ascii")) == expected, describe(run)
     else:
         assert run.status == 0 and run.stdout == expected.encode("utf-8"), describe(run)
+
+
+# -- item 16: jdcloud's error body ----------------------------------------------------------------------------------------
+
+def test_jdcloud_trace_frames_are_traceback_strings(bootstrap, function_dir):
+    """sca's format_trace_list: each frame is ['File "<path>"', 'line N', 'in <function>', '<code>']."""
+    code = function_dir("raises")
+    run = invoke(bootstrap, code, "index.handler", {}, "jdcloud")
+    body = assert_function_error(run, "jdcloud", "UnhandledError", type_in_body="ValueError")
+    path = str(code / "index.py")
+    assert body["error_trace"] == [
+        ['File "%s"' % path, "line %d" % line_number(path, "# call-line"), "in handler", "check(event)  # call-line"],
+        ['File "%s"' % path, "line %d" % line_number(path, "# raise-line"), "in check",
+         'raise ValueError("something is wrong")  # raise-line'],
+    ], describe(run)
+
+
+@pytest.mark.parametrize("scenario, handler, stable, python_class", [
+    ("wrong_entry", "index.handler", "ImportModuleError", "ImportError"),
+    ("import_error_inside", "index.handler", "ImportModuleError", "ImportError"),
+    ("module_raises", "index.handler", "ImportModuleError", "ValueError"),
+    ("syntax_error", "index.handler", "UserCodeSyntaxError", "SyntaxError"),
+    ("missing_function", "index.handler", "HandlerNotFound", "Exception"),
+    ("echo", "index", "MalformedHandlerName", "ValueError"),
+])
+def test_jdcloud_load_errors_carry_the_python_class(bootstrap, function_dir, scenario, handler, stable, python_class):
+    """sca's load_handler_error_handler: ImportError, SyntaxError, ValueError or Exception in error_type; the stable
+    type stays in the log's traceback line (and the frame's error_type, X-Function-Error-Type: the serve suite)."""
+    run = invoke(bootstrap, function_dir(scenario), handler, {}, "jdcloud")
+    body = assert_function_error(run, "jdcloud", stable, type_in_body=python_class)
+    assert all(isinstance(part, str) for frame in body["error_trace"] for part in frame), describe(run)
+    if scenario == "echo":
+        assert "for example index.handler" in body["error_message"], \
+            "the invalid-handler message suggests JD's default handler; " + describe(run)
+
+
+@pytest.mark.parametrize("provider, example", [("tencent", "index.main_handler"), ("jdcloud", "index.handler")])
+def test_invalid_handler_message_suggests_the_providers_default(bootstrap, function_dir, provider, example):
+    run = invoke(bootstrap, function_dir("echo"), "index", {}, provider)
+    message = (error_body(run, provider).get("errorMessage") or error_body(run, provider)["error_message"])
+    assert message.endswith("for example %s" % example), describe(run)

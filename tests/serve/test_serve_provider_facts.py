@@ -94,3 +94,20 @@ def test_jdcloud_gateway_identity_has_jds_fields(serve):
         reply = json.loads(body)
         assert reply["keys"] == ["accountId", "apiKey", "authType", "user"], reply
         assert reply["identity"] == {"accountId": "", "apiKey": "", "user": "", "authType": ""}, reply
+
+
+def test_jdcloud_load_error_body_names_the_python_class_and_headers_keep_the_stable_type(serve):
+    """Item 16: the body says ValueError as sca's runtime would; X-Function-Error-Type and the frame's error_type
+    keep the stable ImportModuleError; the frames are traceback strings."""
+    http_server = serve("http", "module_raises", args=["--provider", "jdcloud"], handler="index.handler")
+    framed = serve("unix", "module_raises", args=["--provider", "jdcloud"], handler="index.handler")
+    for attempt in ("first", "again"):  # a load failure is retried on the next request: the same answer
+        response, body = post(http_server, {})
+        assert response.status == 500 and response.getheader("X-Function-Error-Type") == "ImportModuleError", body
+        error = json.loads(body)
+        assert error["error_type"] == "ValueError", error
+        assert all(frame[0].startswith('File "') and frame[1].startswith("line ") and frame[2].startswith("in ")
+                   for frame in error["error_trace"]) and error["error_trace"], error
+        frame = json.loads(raw_result_frame(framed, {}).decode("utf-8"))
+        assert not frame["ok"] and frame["error_type"] == "ImportModuleError", frame
+        assert frame["error"]["error_type"] == "ValueError", frame
