@@ -322,12 +322,19 @@ def run_invoke(options):
         out.write(to_bytes(json.dumps(response, ensure_ascii=False)) + b"\n")
     else:
         if response.get("log") and not options.quiet:
-            sys.stderr.write(response["log"] if response["log"].endswith("\n") else response["log"] + "\n")
+            write_log(response["log"] if response["log"].endswith("\n") else response["log"] + "\n")
         out.write(response.output_bytes())
         if sys.stdout.isatty():
             out.write(b"\n")
     out.flush()
     return 0 if response.get("ok") else 1
+
+
+def write_log(text):
+    """An invocation's log on standard error as UTF-8, whatever the locale (2.7's stderr takes only ASCII text)."""
+    err = getattr(sys.stderr, "buffer", sys.stderr)
+    err.write(to_bytes(text))
+    err.flush()
 
 
 def run_http(options, data):
@@ -336,7 +343,7 @@ def run_http(options, data):
         headers["X-Invocation-Type"] = options.invocation_type
     result = invoke_http(options.address, data, headers, options.timeout)
     if "x-log-result" in result.headers and not options.quiet:
-        sys.stderr.write(to_text(base64.b64decode(result.headers["x-log-result"])))
+        write_log(base64.b64decode(result.headers["x-log-result"]))
     out = binary_stdout()
     out.write(result.body)
     out.flush()

@@ -48,7 +48,7 @@ def test_logging_first_imported_in_the_handler_has_the_aliyun_format(bootstrap, 
 @pytest.mark.parametrize("provider", ("tencent", "jdcloud"))
 def test_logging_first_imported_in_the_handler_is_message_only_at_warning(bootstrap, tmp_path, provider):
     run = invoke(bootstrap, write_function(tmp_path / "code", LOGS_ON_FIRST_USE), "index.handler", {}, provider)
-    assert run.stdout == b'"ok"', describe(run)
+    assert run.stdout == (b'"ok"' if provider == "tencent" else b"ok"), describe(run)
     output = user_output(run, provider)
     assert "warning-at-invoke" in output and not any("info-at-invoke" in line for line in output), \
         "message only, level WARNING unless the user sets it; " + describe(run)
@@ -110,7 +110,7 @@ def test_logging_looks_imported_as_usual(bootstrap, tmp_path):
     """)
     run = invoke(bootstrap, code, "index.handler", {}, "jdcloud")
     assert run.status == 0, describe(run)
-    seen = json.loads(json.loads(run.stdout.decode("utf-8")))
+    seen = json.loads(run.stdout.decode("utf-8"))  # jdcloud returns the str as it is
     assert seen["looked_up"] and seen["handlers"] == ["StreamHandler"], describe(run)
     assert seen["runtime_finders"] == [], describe(run)
     if seen["loader"] is not None:  # 3.x; 2.7's built-in importer sets no __loader__ on file modules
@@ -190,10 +190,11 @@ def test_a_user_file_named_like_a_runtime_module_does_not_replace_it(bootstrap, 
     write_function(code, "raise RuntimeError('the user file %s.py was imported')\n" % shadowed,
                    name=shadowed + ".py")
     run = invoke(bootstrap, code, "index.handler", {}, "jdcloud")
-    assert run.status == 0 and json.loads(run.stdout.decode("utf-8")) == "false", describe(run)
+    assert run.status == 0 and run.stdout == b"false", describe(run)  # jdcloud returns the str as it is
     assert "logged" in user_output(run, "jdcloud"), describe(run)
     run = invoke(bootstrap, code, shadowed + ".handler", {}, "jdcloud")
-    assert run.status == 1 and json.loads(run.stdout.decode("utf-8"))["error_type"] == "ShadowedModule", describe(run)
+    assert run.status == 1 and json.loads(run.stdout.decode("utf-8"))["error_type"] == "ImportError", describe(run)
+    assert "ShadowedModule: " in run.stderr, "the stable type in the log, the class sca names in the body; " + describe(run)
 
 
 def test_exit_functions_still_run(bootstrap, tmp_path):

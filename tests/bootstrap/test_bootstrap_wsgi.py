@@ -190,5 +190,5 @@ def test_code_dir_module_named_like_the_wrappers_shadows_it(bootstrap, function_
     run = invoke(bootstrap, code, "index.handler", jd_event("GET", "/"), "jdcloud", env={"PYTHONPATH": hostlibs})
     assert run.status == 1, describe(run)
     body = json.loads(run.stdout.decode("utf-8"))
-    assert body["error_type"] == "ImportModuleError" and "Headers" in body["error_message"], body
+    assert body["error_type"] == "ImportError" and "Headers" in body["error_message"], body  # sca names the class
 
