@@ -54,6 +54,12 @@ def build_parser():
     parser.add_argument("--serve", metavar="ADDRESS",
                         help="stay warm and serve: stdio, unix:PATH, tcp:HOST:PORT (framed) or http:HOST:PORT "
                              "[FUNCTION_SERVE]")
+    parser.add_argument("--instances", metavar="N",
+                        help="serve modes: up to N warm instances of the function, each its own process, started on "
+                             "demand; default 1 [FUNCTION_INSTANCES]")
+    parser.add_argument("--instance-idle", dest="instance_idle", metavar="SECONDS",
+                        help="serve modes: stop an instance idle this long (its next request starts cold); default "
+                             "never [FUNCTION_INSTANCE_IDLE]")
     parser.add_argument("--api-gateway", dest="api_gateway", action="store_true",
                         help="with --serve http: turn every request but POST /invoke into an API Gateway event")
     parser.add_argument("--debug-port", dest="debug_port", metavar="PORT",
@@ -85,6 +91,7 @@ PLAIN_OPTIONS = {"--provider": ("provider", PROVIDERS), "--timeout": ("timeout",
                  "--name": ("name", None), "--code": ("code", None), "--zip": ("zip", None),
                  "--event-file": ("event_file", None), "--serve": ("serve", None),
                  "--debug-port": ("debug_port", None),
+                 "--instances": ("instances", None), "--instance-idle": ("instance_idle", None),
                  "--invocation-type": ("invocation_type", ("RequestResponse", "Event")), "--layer": ("layers", None)}
 #: Options that may be given more than once (a list, in order).
 PLAIN_REPEATED = frozenset(["layers"])

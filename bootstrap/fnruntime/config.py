@@ -29,12 +29,18 @@ ENV_NAMES = {
     "serve": ("FUNCTION_SERVE",),
     "debug_port": ("FUNCTION_DEBUG_PORT",),
     "layers": ("FUNCTION_LAYERS",),
+    "instances": ("FUNCTION_INSTANCES",),
+    "instance_idle": ("FUNCTION_INSTANCE_IDLE",),
 }
 #: Where the clouds lay out a function's layers; on sys.path after any --layer folder, when it exists.
 CLOUD_LAYER_ROOT = "/opt"
 DEFAULT_HANDLERS = {"tencent": "index.main_handler", "aliyun": "index.handler", "jdcloud": "index.handler"}
 DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer_timeout": "3",
-            "name": "function", "invocation_type": "RequestResponse"}
+            "name": "function", "invocation_type": "RequestResponse",
+            "instances": "1"}
+#: `--instances` at most: each instance is a process (the clouds' default concurrency per function is far higher, but
+#: one container has few CPUs; more instances than that only queue on them).
+MAX_INSTANCES = 64
 
 
 class Config(object):
@@ -44,7 +50,8 @@ class Config(object):
     debug_wait = True
 
     def __init__(self, provider, handler, timeout, memory_mb, initializer, initializer_timeout, name,
-                 code_dir, zip_path, invocation_type, serve, api_gateway, environ, layers=()):
+                 code_dir, zip_path, invocation_type, serve, api_gateway, environ, layers=(), instances=1,
+                 instance_idle=None):
         self.provider = provider
         self.handler = handler
         self.timeout = timeout
@@ -57,6 +64,8 @@ class Config(object):
         self.invocation_type = invocation_type
         self.serve = serve
         self.api_gateway = api_gateway
+        self.instances = instances
+        self.instance_idle = instance_idle
         self.environ = environ
         self.layers = list(layers)
 
@@ -105,7 +114,14 @@ class Config(object):
         if not code_dir and not zip_path:
             code_dir = find_code_dir()
         layers = layer_folders(options.get("layers"), environ)
+        instances = pick("instances")
+        if not (instances or "").strip().isdigit() or not 1 <= int(instances) <= MAX_INSTANCES:
+            raise UsageError("instances must be a whole number from 1 to %d, got %r (from %s)"
+                             % (MAX_INSTANCES, instances, sources["instances"]))
+        instance_idle = number("instance_idle") if pick("instance_idle") not in (None, "") else None
         return cls(
+            instances=int(instances),
+            instance_idle=instance_idle,
             provider=provider,
             handler=pick("handler") or DEFAULT_HANDLERS[provider],
             timeout=number("timeout"),

@@ -28,21 +28,44 @@ MAX_BUFFERED_OUTPUT = 8 * 1024 * 1024
 
 
 class Job(object):
-    """A queued request: `run(server)` returns the response bytes; `refuse(server)` the answer when the server
-    stops before running it. `close_after`: the connection ends once the response is sent."""
+    """A request. `immediate(server)`: its answer (bytes) when it needs no function instance (a bad request, a 404),
+    else None; then `call(server, supervisor)` starts it on an instance: a call of the supervisor (a generator the
+    pool drives) or, when it turned out to need no run after all, the answer; `finish(server, result)` is the answer
+    from the call's result. `refuse(server)`: the answer when the server stops before running it (ShuttingDown),
+    `throttle(server)` when the queue is full (TooManyRequests). `close_after`: the connection ends once the response
+    is sent."""
 
     close_after = False
     size = 0  # bytes of request held while queued
 
-    def run(self, server):
+    def immediate(self, server):
+        return None
+
+    def call(self, server, supervisor):
+        raise NotImplementedError
+
+    def finish(self, server, result):
         raise NotImplementedError
 
     def refuse(self, server):
         raise NotImplementedError
 
+    def throttle(self, server):
+        raise NotImplementedError
+
     def fail(self, server, message):
         """The answer when the runtime itself failed while running this job."""
         raise NotImplementedError
+
+
+class Reply(object):
+    """A request's place in its connection's answers: `data` once the answer is ready; answers leave in order."""
+
+    __slots__ = ("job", "data")
+
+    def __init__(self, job):
+        self.job = job
+        self.data = None
 
 
 class Connection(object):
@@ -59,6 +82,7 @@ class Connection(object):
         self.peer = peer
         self.blocking_output = blocking_output
         self.output = collections.deque()
+        self.replies = collections.deque()  # Reply objects of the requests not yet answered, in order
         self.output_size = 0
         self.queued = 0
         self.read_closed = False
@@ -87,7 +111,6 @@ class Connection(object):
     # reading
     def wants_read(self):
         return not (self.read_closed or self.closing or self.closed or self.queued >= MAX_QUEUED_PER_CONNECTION
-                    or self.server.queue_full()
                     or self.output_size > MAX_BUFFERED_OUTPUT)
 
     def on_events(self, events):
@@ -133,11 +156,19 @@ class Connection(object):
         for job in jobs:
             if self.closing:
                 break
-            self.server.queue.append((self, job))
-            self.server.queued_bytes += job.size
+            reply = Reply(job)
+            self.replies.append(reply)
             self.queued += 1
             if job.close_after:
                 self.closing = True
+            self.server.submit(self, reply)
+
+    def deliver(self):
+        """Send the answers that are ready, in request order (a later one waits for every earlier one)."""
+        replies = self.replies
+        while replies and replies[0].data is not None:
+            self.queued -= 1
+            self.send(replies.popleft().data)
 
     # writing
     def send(self, data):

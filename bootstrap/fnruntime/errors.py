@@ -85,6 +85,8 @@ PROCESS_EXITED = "ProcessExited"
 INVALID_REQUEST = "InvalidRequest"
 #: A request answered without running because the server is stopping (SIGTERM).
 SHUTTING_DOWN = "ShuttingDown"
+#: A request refused because every instance is busy and the queue of waiting requests is full (HTTP 429).
+TOO_MANY_REQUESTS = "TooManyRequests"
 #: A request the runtime itself failed to serve (a bug: the traceback is on the server's stderr).
 SERVER_ERROR = "RuntimeFault"
 INITIALIZER_ERROR = InitializerError.error_type

@@ -1,43 +1,49 @@
 """The framed protocol served on a connection (`--serve stdio|unix:PATH|tcp:HOST:PORT`, contract section 5).
 
 Bytes in go through protocol.FrameParser; each request frame becomes a FrameJob, kept as it came: a warm worker checks
-and runs it (the pool's `forward`), otherwise it is decoded and checked here and run through the pool's `invoke`. A
+and runs it (Supervisor.forward_call), otherwise it is decoded and checked here and run through `invoke_call`. A
 frame that cannot be used becomes a FrameErrorJob (an InvalidRequest error frame); a fatal one closes the connection.
 """
 from __future__ import absolute_import, division, print_function
 
 from .compat import to_bytes
 from .connection import Connection, Job, STALL_SECONDS
-from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN
+from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS
 from .invocation import Invocation
 from .protocol import FrameError, FrameParser, RequestError, decode, frame_id_of, pack_payload, validate_request
 
 
 class FrameJob(Job):
-    """A request frame, kept as it came: a warm worker checks and runs it (Supervisor.forward); otherwise it is
-    decoded and checked here and run through Supervisor.invoke."""
+    """A request frame, kept as it came: a warm worker checks and runs it (Supervisor.forward_call); otherwise it is
+    decoded and checked here and run through Supervisor.invoke_call."""
 
     def __init__(self, payload):
         self.payload = payload
         self.size = len(payload)
+        self.forwarded = True  # False once it runs through invoke_call (its result then is an Outcome)
+        self.frame_id = None
 
-    def run(self, server):
-        forwarded = server.pool.forward(self.payload)
-        if forwarded is not None:
-            if forwarded.response is None:
-                forwarded.response = pack_payload(forwarded.outcome.frame_payload(forwarded.frame_id))
-                forwarded.log = to_bytes(forwarded.outcome.log)
-            if server.echo_logs and forwarded.log:
-                server.write_stderr(forwarded.log)
-            return forwarded.response
+    def call(self, server, supervisor):
+        call = supervisor.forward_call(self.payload)
+        if call is not None:
+            return call
         request, error = self.checked()
         if error is not None:
-            return error.run(server)
-        invocation = Invocation(event=request.get("event"), body=request.get("body"),
-                                invocation_type=request["invocation_type"] or server.config.invocation_type,
-                                context=request["context"])
-        outcome = server.invoke(invocation)
-        return pack_payload(outcome.frame_payload(request["id"]))
+            return error.immediate(server)
+        self.forwarded, self.frame_id = False, request["id"]
+        return supervisor.invoke_call(Invocation(
+            event=request.get("event"), body=request.get("body"), context=request["context"],
+            invocation_type=request["invocation_type"] or server.config.invocation_type))
+
+    def finish(self, server, result):
+        if not self.forwarded:
+            server.echo(result.log)
+            return pack_payload(result.frame_payload(self.frame_id))
+        if result.response is None:
+            result.response = pack_payload(result.outcome.frame_payload(result.frame_id))
+            result.log = to_bytes(result.outcome.log)
+        server.echo(result.log)
+        return result.response
 
     def checked(self):
         """(the checked request, None) or (None, the FrameErrorJob answering a request that cannot be used)."""
@@ -50,12 +56,18 @@ class FrameJob(Job):
         except FrameError as exc:
             return None, FrameErrorJob(exc.text, frame_id_of(obj))
 
-    def refuse(self, server):
+    def not_run(self, server, error_type, message):
         request, error = self.checked()
         if error is not None:
-            return error.run(server)
-        message = "the server is shutting down (SIGTERM); this request was not run: send it again"
-        return pack_payload(server.error_outcome(SHUTTING_DOWN, message).frame_payload(request["id"]))
+            return error.immediate(server)
+        return pack_payload(server.error_outcome(error_type, message).frame_payload(request["id"]))
+
+    def refuse(self, server):
+        return self.not_run(server, SHUTTING_DOWN, "the server is shutting down (SIGTERM); this request was not run: "
+                                                   "send it again")
+
+    def throttle(self, server):
+        return self.not_run(server, TOO_MANY_REQUESTS, server.throttle_message())
 
     def fail(self, server, message):
         obj = None
@@ -74,18 +86,17 @@ class FrameErrorJob(Job):
         self.frame_id = frame_id
         self.close_after = close_after
 
-    def run(self, server):
+    def immediate(self, server):
         return pack_payload(server.error_outcome(INVALID_REQUEST, self.message).frame_payload(self.frame_id))
 
     def refuse(self, server):
-        return self.run(server)
+        return self.immediate(server)
 
     def fail(self, server, message):
         return pack_payload(server.error_outcome(SERVER_ERROR, message).frame_payload(self.frame_id))
 
     def fail_run(self, server):
         return self.fail(server, self.message)
-
 
 
 class FramedConnection(Connection):
@@ -118,7 +129,7 @@ class FramedConnection(Connection):
         self.parser.broken = True
         job = FrameErrorJob("internal error of the runtime while reading this frame (see the server's standard "
                             "error); closing the connection", close_after=True)
-        job.run = job.fail_run
+        job.immediate = job.fail_run
         return job
 
     def stalled(self):

@@ -13,7 +13,7 @@ import json
 from . import apigw
 from .compat import to_bytes
 from .connection import Connection, Job, STALL_SECONDS
-from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN
+from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS
 from .httpwire import (CONTINUE, HttpError, HttpParser, SERVER_HEADERS, invocation_type, log_tails,
                        outcome_response, render, text_response)
 from .invocation import Invocation, new_request_id
@@ -27,12 +27,12 @@ class HttpErrorJob(Job):
         self.error = error
         self.close_after = error.close
 
-    def run(self, server):
+    def immediate(self, server):
         server.write_stderr(to_bytes("fnruntime: HTTP %d: %s" % (self.error.status, self.error.message)))
         return text_response(self.error.status, self.error.message, not self.close_after, self.error.headers)
 
     def refuse(self, server):
-        return self.run(server)
+        return self.immediate(server)
 
     def fail(self, server, message):
         return fault_response(message, not self.close_after)
@@ -43,39 +43,114 @@ def fault_response(message, keep_alive):
 
 
 class HttpJob(Job):
+    """One parsed request. POST /invoke (and, with --api-gateway, every other request) runs on an instance; 404 and
+    405 are answered at once, while functions run."""
+
     def __init__(self, request):
         self.request = request
         self.close_after = not request.keep_alive
         self.size = len(request.body)
+        self.finisher = None  # how the call's result becomes the response, set by `call`
 
-    def run(self, server):
+    def immediate(self, server):
         request = self.request
-        if request.path == "/invoke" and request.method == "POST":
-            forwarded = forward_invoke(server, request)
-            if forwarded is not None:
-                return self.answer(server, *forwarded)
-            status, headers, body = invoke(server, request)
-        elif server.config.api_gateway:
-            status, headers, body = gateway(server, request)
-        elif request.path == "/invoke":
+        if request.path == "/invoke" and request.method == "POST" or server.config.api_gateway:
+            return None
+        if request.path == "/invoke":
             status, headers, body = 405, [("Allow", "POST"), ("Content-Type", "text/plain; charset=utf-8")], \
                 b"use POST /invoke with the event as the body\n"
         else:
             status, headers, body = 404, [("Content-Type", "text/plain; charset=utf-8")], to_bytes(
                 "no route for %s %s: this server answers POST /invoke; start it with --api-gateway to pass every "
                 "other request to the function as an API Gateway event\n" % (request.method, request.path))
+        return self.rendered(server, status, headers, body)
+
+    def call(self, server, supervisor):
+        request = self.request
+        if request.path == "/invoke" and request.method == "POST":
+            return self.invoke(server, supervisor)
+        return self.gateway(server, supervisor)
+
+    def finish(self, server, result):
+        return self.finisher(server, result)
+
+    def rendered(self, server, status, headers, body):
+        request = self.request
         server.write_stderr(to_bytes('fnruntime: %s "%s %s %s" %d %d' % (
             request.peer, request.method, request.target, request.version, status, len(body))))
         return render(status, headers, body, request.keep_alive, request.method == "HEAD")
 
-    def answer(self, server, response, log):
-        """A response the worker rendered: its log and the access line go to standard error in one write."""
+    def invoke(self, server, supervisor):
+        """POST /invoke: the body is the event; the result (or the provider's error body) is the response body. A warm
+        worker renders the whole response (unless a log tail is asked for)."""
         request = self.request
+        try:
+            kind = invocation_type(request, server.config.invocation_type)
+        except HttpError as exc:
+            return self.rendered(server, *error_response(server, 400, INVALID_REQUEST, exc.message))
+        tails = log_tails(request)
+        call = None if tails else supervisor.forward_call(request.body, (kind, request.keep_alive))
+        if call is not None:
+            self.finisher = lambda server, forwarded: self.forwarded(server, forwarded, kind)
+            return call
+        if server.config.provider != "aliyun" and not request.body.strip():
+            invocation = Invocation(event={}, invocation_type=kind)  # as the command line: no event is {}
+        else:
+            invocation = Invocation(body=request.body, invocation_type=kind)
+        self.finisher = lambda server, outcome: self.invoked(server, outcome, kind, tails)
+        return supervisor.invoke_call(invocation)
+
+    def invoked(self, server, outcome, kind, tails):
+        server.echo(outcome.log)
+        return self.rendered(server, *outcome_response(server.config, outcome, kind, tails))
+
+    def forwarded(self, server, forwarded, kind):
+        """The response the worker rendered (or the outcome when it did not): its log and the access line go to
+        standard error in one write."""
+        request = self.request
+        if forwarded.response is None:
+            status, headers, body = outcome_response(server.config, forwarded.outcome, kind)
+            response, log = render(status, headers, body, request.keep_alive), to_bytes(forwarded.outcome.log)
+        else:
+            response, log = forwarded.response, forwarded.log
         status, body_size = int(response[9:12]), len(response) - response.find(b"\r\n\r\n") - 4
         access = to_bytes('fnruntime: %s "%s %s %s" %d %d\n' % (request.peer, request.method, request.target,
                                                                 request.version, status, body_size))
         server.write_stderr(log + access if server.echo_logs else access)
         return response
+
+    def gateway(self, server, supervisor):
+        """Any request but POST /invoke, with --api-gateway: the provider's API Gateway event in, its reply out."""
+        provider = server.config.provider
+        request_id = new_request_id()
+        event = apigw.build_event(provider, self.request, request_id)
+        if provider == "aliyun":  # FC hands the event to the handler as the raw JSON bytes
+            invocation = Invocation(body=to_bytes(json.dumps(event)), request_id=request_id)
+        else:
+            invocation = Invocation(event=event, request_id=request_id)
+        if invocation.payload_size() > PAYLOAD_LIMIT:
+            return self.rendered(server, *error_response(
+                server, 413, "PayloadTooLarge", "the API Gateway event for this request is %d bytes, over the 6 MB (%d "
+                "bytes) payload limit; send a smaller body" % (invocation.payload_size(), PAYLOAD_LIMIT)))
+        self.finisher = self.replied
+        return supervisor.invoke_call(invocation)
+
+    def replied(self, server, outcome):
+        server.echo(outcome.log)
+        reply = apigw.translate_reply(server.config.provider, outcome)
+        if reply.problem:
+            server.write_stderr(to_bytes("fnruntime: the function's reply is not a valid API Gateway response: %s"
+                                         % reply.problem))
+        headers = [(k, v) for k, v in reply.headers if k.lower() not in SERVER_HEADERS]
+        headers.append(("X-Request-Id", outcome.request_id))
+        if outcome.instance is not None:
+            headers.append(("X-Function-Instance", str(outcome.instance)))
+        if not outcome.ok:
+            headers.append(("X-Function-Error-Type", outcome.error_type))
+        if reply.problem:
+            headers.append(("X-Function-Error-Type", "InvalidGatewayResponse"))
+            headers.append(("X-Fnruntime-Error-Detail", reply.problem.replace("\r", " ").replace("\n", " ")[:500]))
+        return self.rendered(server, reply.status, headers, reply.body)
 
     def fail(self, server, message):
         return fault_response(message, self.request.keep_alive)
@@ -84,6 +159,9 @@ class HttpJob(Job):
         return text_response(503, "the server is shutting down (SIGTERM); this request was not run: send it again",
                              False, [("Retry-After", "1"), ("X-Function-Error-Type", SHUTTING_DOWN)])
 
+    def throttle(self, server):
+        status, headers, body = error_response(server, 429, TOO_MANY_REQUESTS, server.throttle_message())
+        return self.rendered(server, status, headers + [("Retry-After", "1")], body)
 
 
 def error_response(server, status, error_type, message):
@@ -91,67 +169,6 @@ def error_response(server, status, error_type, message):
     headers = [("Content-Type", "application/json"), ("X-Request-Id", outcome.request_id),
                ("X-Function-Error-Type", error_type)]
     return status, headers, outcome.output_bytes()
-
-
-def invoke(server, request):
-    """POST /invoke: the body is the event; the result (or the provider's error body) is the response body."""
-    try:
-        kind = invocation_type(request, server.config.invocation_type)
-    except HttpError as exc:
-        return error_response(server, 400, INVALID_REQUEST, exc.message)
-    if server.config.provider != "aliyun" and not request.body.strip():
-        invocation = Invocation(event={}, invocation_type=kind)  # as the command line: no event is {}
-    else:
-        invocation = Invocation(body=request.body, invocation_type=kind)
-    outcome = server.invoke(invocation)
-    return outcome_response(server.config, outcome, kind, log_tails(request))
-
-
-def forward_invoke(server, request):
-    """POST /invoke served by the warm worker, which renders the whole response: (response bytes, log bytes), or
-    None when the request needs the general path (no warm worker, a log tail asked for, a bad header)."""
-    if log_tails(request):
-        return None
-    try:
-        kind = invocation_type(request, server.config.invocation_type)
-    except HttpError:
-        return None
-    forwarded = server.pool.forward(request.body, (kind, request.keep_alive))
-    if forwarded is None:
-        return None
-    if forwarded.response is None:
-        status, headers, body = outcome_response(server.config, forwarded.outcome, kind)
-        return render(status, headers, body, request.keep_alive), to_bytes(forwarded.outcome.log)
-    return forwarded.response, forwarded.log
-
-
-
-def gateway(server, request):
-    """Any request but POST /invoke, with --api-gateway: the provider's API Gateway event in, its reply out."""
-    provider = server.config.provider
-    request_id = new_request_id()
-    event = apigw.build_event(provider, request, request_id)
-    if provider == "aliyun":  # FC hands the event to the handler as the raw JSON bytes
-        invocation = Invocation(body=to_bytes(json.dumps(event)), request_id=request_id)
-    else:
-        invocation = Invocation(event=event, request_id=request_id)
-    if invocation.payload_size() > PAYLOAD_LIMIT:
-        return error_response(server, 413, "PayloadTooLarge", "the API Gateway event for this request is %d bytes, "
-                              "over the 6 MB (%d bytes) payload limit; send a smaller body"
-                              % (invocation.payload_size(), PAYLOAD_LIMIT))
-    outcome = server.invoke(invocation)
-    reply = apigw.translate_reply(provider, outcome)
-    if reply.problem:
-        server.write_stderr(to_bytes("fnruntime: the function's reply is not a valid API Gateway response: %s"
-                                     % reply.problem))
-    headers = [(k, v) for k, v in reply.headers if k.lower() not in SERVER_HEADERS]
-    headers.append(("X-Request-Id", outcome.request_id))
-    if not outcome.ok:
-        headers.append(("X-Function-Error-Type", outcome.error_type))
-    if reply.problem:
-        headers.append(("X-Function-Error-Type", "InvalidGatewayResponse"))
-        headers.append(("X-Fnruntime-Error-Detail", reply.problem.replace("\r", " ").replace("\n", " ")[:500]))
-    return reply.status, headers, reply.body
 
 
 class HttpConnection(Connection):

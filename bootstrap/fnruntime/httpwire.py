@@ -400,6 +400,8 @@ def outcome_headers(config, outcome, tails=()):
     headers.append(("X-Function-Duration-Ms", "%.3f" % outcome.duration_ms))
     headers.append(("X-Function-Billed-Duration-Ms", str(outcome.billed_duration_ms)))
     headers.append(("X-Function-Max-Memory-Used-Mb", "%.2f" % outcome.max_memory_used_mb))
+    if outcome.instance is not None:
+        headers.append(("X-Function-Instance", str(outcome.instance)))
     if outcome.init_duration_ms is not None:
         headers.append(("X-Function-Init-Duration-Ms", "%.3f" % outcome.init_duration_ms))
     for answer in tails:

@@ -17,7 +17,8 @@ from .providers import PAYLOAD_LIMIT
 
 #: A successful response frame's fields after the log, up to its JSON result (`Outcome.frame_rest`).
 SUCCESS_FIELDS = ('"id":%d,"request_id":"%s","ok":true,"duration_ms":%.3f,"billed_duration_ms":%d,'
-                  '"max_memory_used_mb":%.2f,"result":')
+                  '"max_memory_used_mb":%.2f,%s"result":')
+INSTANCE_FIELD = '"instance":%d,'
 #: How a response frame's payload starts: its log comes first (`join_frame`).
 LOG_FIELD = b'{"log":'
 #: How many times its JSON text a decoded event can grow when encoded compactly again ("9e15" is
@@ -119,7 +120,7 @@ class Outcome(object):
 
     def __init__(self, request_id, ok, result_kind=None, result=None, error=None, error_type=None, log="",
                  duration_ms=0.0, billed_duration_ms=0, max_memory_used_mb=0.0, init_duration_ms=None,
-                 invocation_type="RequestResponse"):
+                 invocation_type="RequestResponse", instance=None):
         self.request_id = request_id
         self.ok = ok
         self.result_kind = result_kind
@@ -132,6 +133,7 @@ class Outcome(object):
         self.max_memory_used_mb = max_memory_used_mb
         self.init_duration_ms = init_duration_ms
         self.invocation_type = invocation_type
+        self.instance = instance  # the number of the pool's instance that ran it (serving); None one-shot
 
     def output_bytes(self):
         """What one-shot prints on stdout and `POST /invoke` answers with."""
@@ -157,11 +159,14 @@ class Outcome(object):
         if (self.ok and self.result_kind == "json" and self.init_duration_ms is None and self.invocation_type != "Event"
                 and isinstance(frame_id, integer_types) and not isinstance(frame_id, bool)):
             # the common case, formatted rather than encoded: several times cheaper than a dict through json
+            instance = "" if self.instance is None else INSTANCE_FIELD % self.instance
             return to_bytes(SUCCESS_FIELDS % (frame_id, self.request_id, self.duration_ms, self.billed_duration_ms,
-                                              self.max_memory_used_mb)) + to_bytes(self.result) + b"}"
+                                              self.max_memory_used_mb, instance)) + to_bytes(self.result) + b"}"
         fields = {"id": frame_id, "request_id": self.request_id, "ok": self.ok,
                   "duration_ms": round(self.duration_ms, 3), "billed_duration_ms": self.billed_duration_ms,
                   "max_memory_used_mb": round(self.max_memory_used_mb, 2)}
+        if self.instance is not None:
+            fields["instance"] = self.instance
         if self.init_duration_ms is not None:
             fields["init_duration_ms"] = round(self.init_duration_ms, 3)
         if not self.ok:

@@ -1,9 +1,13 @@
-"""The serve loop: one thread, one poll, every listener and connection, and the queue of requests.
+"""The serve loop: one thread, one poll, every listener, connection and function instance, and the queue of requests.
 
 A single-threaded poll loop accepts many connections at once, reads requests from all of them as bytes arrive (a byte
-at a time is fine), and runs them in arrival order on the instance pool (pool.py); every complete request gets exactly
-one response, on its own connection, in order. SIGTERM or SIGINT (`request_stop`): the invocation in flight finishes
-and is answered, requests still queued are answered `ShuttingDown` (`Job.refuse`), then the loop ends.
+at a time is fine), answers at once what needs no function (a bad request, a 404) and runs the rest in arrival order
+on the instance pool (pool.py): an instance's answer is one more poll event, its deadline and memory checks are the
+loop's ticks, so that the loop never waits on a function. Requests that find every instance busy wait in a bounded
+queue (QUEUE_REQUESTS, QUEUE_BYTES); past it they are refused at once (`Job.throttle`: HTTP 429, TooManyRequests).
+Every complete request gets exactly one response, on its own connection, in order. SIGTERM or SIGINT
+(`request_stop`): the invocations in flight on every instance finish and are answered, requests still queued are
+answered `ShuttingDown` (`Job.refuse`), then the loop ends.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -24,8 +28,12 @@ from .protocol import write_all_fd
 MAX_CONNECTIONS = 256
 #: On shutdown, how long responses still being sent may take.
 FLUSH_SECONDS = 5.0
-#: Stops reading from every connection while the requests received but not yet run hold this many bytes.
-MAX_QUEUED_BYTES = 64 * 1024 * 1024
+#: Requests waiting for a busy instance: at most this many, holding at most this many bytes; past either bound a
+#: request is refused at once with TooManyRequests (HTTP 429), as the clouds throttle past a function's concurrency.
+QUEUE_REQUESTS = 128
+QUEUE_BYTES = 64 * 1024 * 1024
+#: How often the loop looks at instances whose answer it awaits (deadline, memory, exit) when nothing else happens.
+TICK_SECONDS = 0.01
 
 
 class Server(object):
@@ -43,12 +51,14 @@ class Server(object):
         self.listeners = []  # (socket, connection factory, unix path or None)
         self.listening = True
         self.stopping = False
+        self.dispatching = False
         self.stdio = None
         self.wake_read, self.wake_write = os.pipe()
         for fd in (self.wake_read, self.wake_write):
             set_cloexec(fd)
             fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
         self.set_mask(self.wake_read, select.POLLIN, self.on_wake)
+        pool.attach(self)
 
     # -- poller bookkeeping
     def set_mask(self, fd, mask, callback):
@@ -78,9 +88,9 @@ class Server(object):
         self.set_mask(conn.in_fd, 0, None)
         self.connections.discard(conn)
         if conn.queued:
-            for other, job in self.queue:
+            for other, reply in self.queue:
                 if other is conn:
-                    self.release(job)
+                    self.release(reply.job)
             self.queue = collections.deque(item for item in self.queue if item[0] is not conn)
             conn.queued = 0
         self.resume_listening()
@@ -147,24 +157,70 @@ class Server(object):
             pass
 
     # -- running requests
-    def invoke(self, invocation):
-        outcome = self.pool.invoke(invocation)
-        if self.echo_logs and outcome.log:
-            self.write_stderr(to_bytes(outcome.log))
-        return outcome
+    def submit(self, conn, reply):
+        """A request read from `conn`: answered at once when it needs no function, else run on a free instance, else
+        queued; refused when the queue is full or the server is stopping."""
+        job = reply.job
+        try:
+            data = job.immediate(self)
+            if data is None and self.stopping:
+                data = job.refuse(self)
+            elif data is None and not self.pool.free() and (
+                    len(self.queue) >= QUEUE_REQUESTS or self.queued_bytes + job.size > QUEUE_BYTES):
+                self.write_stderr(to_bytes("fnruntime: %s; refused with TooManyRequests" % self.throttle_message()))
+                data = job.throttle(self)
+        except Exception:
+            data = self.fault(job, "reading")
+        if data is not None:
+            reply.data = data
+            conn.deliver()
+            return
+        self.queue.append((conn, reply))
+        self.queued_bytes += job.size
+        self.dispatch()
 
-    def queue_full(self):
-        """The requests received but not yet run hold so many bytes that no connection is read."""
-        return self.queued_bytes >= MAX_QUEUED_BYTES
+    def dispatch(self):
+        """Start queued requests, in arrival order, on the instances that are free (not again from inside a start
+        that finished at once: the loop below goes on with the next)."""
+        if self.dispatching:
+            return
+        self.dispatching = True
+        try:
+            while self.queue and not self.stopping and self.pool.free():
+                conn, reply = self.queue.popleft()
+                self.release(reply.job)
+                if not conn.closed:
+                    self.pool.start(conn, reply)
+        finally:
+            self.dispatching = False
+
+    def answer(self, conn, reply, data):
+        """A request's answer is ready (the pool calls this when its instance finished)."""
+        reply.data = data
+        if not conn.closed:
+            conn.deliver()
+            conn.settle()
+
+    def fault(self, job, doing):
+        """The answer when the runtime itself failed while serving a job (its traceback goes to standard error)."""
+        import traceback
+        self.write_stderr(to_bytes("fnruntime: internal error while %s a request:\n%s" % (doing, traceback.format_exc())))
+        return job.fail(self, "internal error of the runtime while serving this request (see the server's standard "
+                              "error); the instance was replaced")
+
+    def throttle_message(self):
+        return ("every instance is busy (--instances %d) and %d requests are waiting (at most %d requests, %d MiB): "
+                "try again shortly, or serve with more --instances" % (
+                    self.pool.size, len(self.queue), QUEUE_REQUESTS, QUEUE_BYTES // (1024 * 1024)))
+
+    def echo(self, log):
+        """An invocation's log, to standard error (socket modes)."""
+        if self.echo_logs and log:
+            self.write_stderr(to_bytes(log))
 
     def release(self, job):
-        """A queued job leaves the queue; reading resumes everywhere when the queue's bytes fall under the limit."""
-        was_full = self.queued_bytes >= MAX_QUEUED_BYTES
+        """A queued job leaves the queue."""
         self.queued_bytes -= job.size
-        if was_full and self.queued_bytes < MAX_QUEUED_BYTES:
-            for conn in list(self.connections):
-                if not conn.closed and not conn.lingering:
-                    self.watch(conn)
 
     def error_outcome(self, error_type, message):
         """An Outcome for a request that was not run (bad request, shutting down), in the provider's error shape."""
@@ -176,49 +232,36 @@ class Server(object):
         except (IOError, OSError):
             pass
 
-    def run_next(self):
-        conn, job = self.queue.popleft()
-        conn.queued -= 1
-        self.release(job)
-        if conn.closed:
-            return
-        try:
-            data = job.run(self)
-        except Exception:  # a fault of the runtime itself: answer it, start a fresh worker, keep serving
-            import traceback
-            self.write_stderr(to_bytes("fnruntime: internal error while serving a request:\n" + traceback.format_exc()))
-            self.pool.replace()
-            data = job.fail(self, "internal error of the runtime while serving this request (see the server's "
-                                  "standard error); the worker was replaced")
-        conn.send(data)
-        if job.close_after:
-            conn.closing = True
-        conn.settle()
-
     # -- the loop
     def run(self):
         next_sweep = monotonic() + 1.0
         while not self.stopping:
-            if self.stdio is not None and self.stdio.closed:
+            if self.stdio is not None and self.stdio.closed and not self.pool.busy:
                 break
-            timeout = 0 if self.queue else max(0, int((next_sweep - monotonic()) * 1000) + 1)
-            try:
-                events = self.poller.poll(timeout)
-            except (select.error, IOError, OSError) as exc:
-                if exc.args and exc.args[0] == errno.EINTR:
-                    continue
-                raise
-            for fd, mask in events:
-                entry = self.watched.get(fd)
-                if entry is not None:
-                    entry[1](mask)
-            if self.queue and not self.stopping:
-                self.run_next()
+            self.turn(next_sweep)
             if monotonic() >= next_sweep:
                 self.sweep()
                 next_sweep = monotonic() + 1.0
         self.shutdown()
         return self.stdio.exit_status if self.stdio is not None else 0
+
+    def turn(self, until):
+        """One poll and its events, waiting at most until `until` (a tick when an instance is busy)."""
+        timeout = max(0.0, until - monotonic())
+        if self.pool.busy:
+            timeout = min(timeout, TICK_SECONDS)
+        try:
+            events = self.poller.poll(int(timeout * 1000) + 1)
+        except (select.error, IOError, OSError) as exc:
+            if exc.args and exc.args[0] == errno.EINTR:
+                return
+            raise
+        for fd, mask in events:
+            entry = self.watched.get(fd)
+            if entry is not None:
+                entry[1](mask)
+        if self.pool.busy:
+            self.pool.tick(monotonic())
 
     def sweep(self):
         """Answer requests stalled midway, close idle connections, listen again after a pause."""
@@ -235,6 +278,7 @@ class Server(object):
                   and now - conn.last_progress > conn.idle_seconds):
                 conn.close()
         self.resume_listening()
+        self.pool.sweep(now)
 
     def drain(self):
         """Take in what clients have already sent (connections waiting to be accepted included), so that every
@@ -269,11 +313,12 @@ class Server(object):
                 except OSError:
                     pass
         while self.queue:
-            conn, job = self.queue.popleft()
-            conn.queued -= 1
-            self.release(job)
+            conn, reply = self.queue.popleft()
+            self.release(reply.job)
             if not conn.closed:
-                conn.send(job.refuse(self))
+                self.answer(conn, reply, reply.job.refuse(self))
+        while self.pool.busy:  # the invocations in flight finish and are answered
+            self.turn(monotonic() + 1.0)
         for conn in list(self.connections):
             conn.closing = True
             conn.settle()

@@ -1,29 +1,197 @@
-"""The instance pool: the function instances a serve loop runs its requests on.
+"""The instance pool: up to `--instances N` function instances, each a Supervisor with its own worker process and
+module state, running one invocation at a time, driven by the serve loop's events.
 
-Each instance is a Supervisor (supervisor.py) with its own worker process and module state, running one invocation
-at a time. `forward` serves a warm request as it came (None when no instance is warm: use `invoke`), `invoke` runs an
-Invocation (starting the instance cold when needed), `replace` ends an instance after a fault of the runtime itself so
-that the next request starts a fresh one, `close` ends them all.
+An instance starts (cold) when a request finds every running one busy and fewer than N exist; a request goes to the
+warm idle instance used last, so that the others can go idle and, with `--instance-idle SECONDS`, be stopped. The
+pool never waits: a started call (Supervisor.invoke_call / forward_call) yields how long it waits for its worker's
+next message; the instance then watches its worker's answer and log pipes in the loop's poll and is looked at on
+every tick (deadline, memory, exit), and the message goes back into the call, until the call is done and its job
+turns the result into the answer (`Server.answer`). A timeout, crash or memory overrun ends only that instance's worker;
+its next request starts it afresh.
 """
 from __future__ import absolute_import, division, print_function
 
-from .supervisor import Supervisor
+import select
+import types
+
+from .compat import monotonic
+from .errors import TIMEOUT
+from .invocation import RequestIds
+from .supervisor import Done, Supervisor
+from .workerprocess import POLL_SECONDS
+
+
+class Instance(object):
+    """One function instance: its Supervisor, and the call it runs (None when idle)."""
+
+    def __init__(self, pool, number, supervisor):
+        self.pool = pool
+        self.number = number
+        self.supervisor = supervisor
+        self.call = None
+        self.conn = self.reply = None
+        self.seconds = self.started = self.deadline = self.next_check = None
+        self.fds = ()
+        self.hold = None
+        self.idle_since = monotonic()
+
+    def start(self, conn, reply):
+        self.conn, self.reply = conn, reply
+        try:
+            call = reply.job.call(self.pool.server, self.supervisor)
+            if not isinstance(call, types.GeneratorType):  # it needed no run after all: the answer
+                self.conn = self.reply = None
+                self.pool.finished(self, conn, reply, call)
+                return
+            self.call = call
+            self.step(next(call))
+        except Exception:
+            self.fault()
+
+    def step(self, step):
+        """The call's next step: wait for the worker's next message (seconds), or its end."""
+        if isinstance(step, Done):
+            call, conn, reply = self.call, self.conn, self.reply
+            self.call = self.conn = self.reply = None
+            call.close()
+            self.pool.finished(self, conn, reply, reply.job.finish(self.pool.server, step.value))
+            return
+        self.seconds, self.started = step, monotonic()
+        self.deadline, self.next_check = self.started + step, self.started + POLL_SECONDS
+        if self.pool.config.debug_port:  # the time a debugger holds the instance does not count against its timeout
+            from .debugger import Hold
+            self.hold = Hold(self.pool.config.debug_port)
+        self.watch()
+
+    def advance(self, message):
+        self.unwatch()  # the worker may be gone already (its pipes closed): no event of theirs may come any more
+        try:
+            self.step(self.call.send(message))
+        except Exception:
+            self.fault()
+
+    def watch(self):
+        w = self.supervisor.worker
+        self.fds = (w.log_fd, w.response_fd)
+        self.pool.server.set_mask(w.log_fd, select.POLLIN, self.on_log)
+        self.pool.server.set_mask(w.response_fd, select.POLLIN, self.on_answer)
+
+    def unwatch(self):
+        for fd in self.fds:
+            self.pool.server.set_mask(fd, 0, None)
+        self.fds = ()
+
+    def on_log(self, events):
+        self.supervisor.pump_logs(None)
+
+    def on_answer(self, events):
+        try:
+            message = self.supervisor.take_answer(self.seconds, self.started)
+        except Exception:
+            self.fault()
+            return
+        if message is not None:
+            self.advance(message)
+
+    def tick(self, now):
+        """The loop's look at a busy instance: its deadline passed, or (every POLL_SECONDS) its memory and life."""
+        try:
+            if self.hold is not None:
+                self.deadline += self.hold.suspended_seconds()
+            if now >= self.deadline:
+                message = self.supervisor.stop_worker(TIMEOUT, self.seconds, self.started)
+            elif now >= self.next_check:
+                self.next_check = now + POLL_SECONDS
+                message = self.supervisor.check_worker(self.seconds, self.started)
+            else:
+                return
+        except Exception:
+            self.fault()
+            return
+        if message is not None:
+            self.advance(message)
+
+    def fault(self):
+        """The runtime itself failed while serving this instance's request: answer it, end the worker, go on."""
+        conn, reply = self.conn, self.reply
+        self.unwatch()
+        self.call = self.conn = self.reply = None
+        try:
+            self.supervisor.sink = None
+            self.supervisor.kill()
+        except Exception:
+            pass
+        if reply is not None:
+            self.pool.finished(self, conn, reply, self.pool.server.fault(reply.job, "serving"))
 
 
 class Pool(object):
-    def __init__(self, config):
+    def __init__(self, config, size=1, idle_seconds=None):
         self.config = config
-        self.supervisor = Supervisor(config, log_stream=None)
-        self.provider = self.supervisor.provider
+        self.size = size
+        self.idle_seconds = idle_seconds
+        first = Supervisor(config, log_stream=None, instance=1)  # unpacks a zip package once, for every instance
+        self.provider = first.provider
+        self.code_dir = first.code_dir
+        self.request_ids = first.request_ids = RequestIds()
+        self.spare = first
+        self.instances = []
+        self.idle = []  # free instances, the one used last at the end
+        self.busy = 0
+        self.server = None
 
-    def forward(self, payload, http=None):
-        return self.supervisor.forward(payload, http)
+    def attach(self, server):
+        self.server = server
 
-    def invoke(self, invocation):
-        return self.supervisor.invoke(invocation)
+    def free(self):
+        """Whether a request can start now."""
+        return bool(self.idle) or len(self.instances) < self.size
 
-    def replace(self):
-        self.supervisor.kill()
+    def start(self, conn, reply):
+        """Run a request on the warm idle instance used last, else on any idle one, else on a new one."""
+        instance = None
+        for candidate in reversed(self.idle):
+            if candidate.supervisor.worker is not None:
+                instance = candidate
+                break
+        if instance is None and self.idle:
+            instance = self.idle[-1]
+        if instance is not None:
+            self.idle.remove(instance)
+        else:
+            number = len(self.instances) + 1
+            supervisor, self.spare = self.spare, None
+            if supervisor is None:
+                supervisor = Supervisor(self.config, log_stream=None, instance=number, code_dir=self.code_dir,
+                                        request_ids=self.request_ids)
+            instance = Instance(self, number, supervisor)
+            self.instances.append(instance)
+        self.busy += 1
+        instance.start(conn, reply)
+
+    def finished(self, instance, conn, reply, data):
+        self.busy -= 1
+        instance.idle_since = monotonic()
+        self.idle.append(instance)
+        self.server.answer(conn, reply, data)
+        self.server.dispatch()
+
+    def tick(self, now):
+        for instance in self.instances:
+            if instance.call is not None:
+                instance.tick(now)
+
+    def sweep(self, now):
+        """Stop the workers of instances idle for longer than --instance-idle (their next request starts cold)."""
+        if self.idle_seconds is None:
+            return
+        for instance in self.idle:
+            if instance.supervisor.worker is not None and now - instance.idle_since > self.idle_seconds:
+                instance.supervisor.kill()
 
     def close(self):
-        self.supervisor.close()
+        for instance in self.instances:
+            instance.unwatch()
+            instance.supervisor.close()
+        if self.spare is not None:
+            self.spare.close()

@@ -145,7 +145,7 @@ class Tencent(Provider):
     billing_ms = 1
     STATUS = {UNHANDLED: 430, TIMEOUT: 433, OUT_OF_MEMORY: 434, "HandlerNotFound": 437, PROCESS_EXITED: 439,
               "InitializerError": 443, "ResultNotSerializable": 407, "ResultTooLarge": 407, "PayloadTooLarge": 406, "InvalidEvent": 406,
-              "InvalidRequest": 406}
+              "InvalidRequest": 406, "TooManyRequests": 432}
 
     def context_factory(self, config, environ):
         return contexts.tencent_factory(config, environ)

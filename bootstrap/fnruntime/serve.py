@@ -45,7 +45,7 @@ def main(config):
     address = parse_address(config.serve)
     if config.api_gateway and address.kind != "http":
         raise UsageError("--api-gateway works with --serve http:HOST:PORT only (got --serve %s)" % address.text)
-    pool = Pool(config)
+    pool = Pool(config, config.instances, config.instance_idle)
     try:
         listener = None if address.kind == "stdio" else listen(address)
     except UsageError:

@@ -1,10 +1,16 @@
-"""The supervisor: runs each invocation in a forked worker and turns whatever happens into an Outcome.
+"""The supervisor: one function instance. It runs each invocation in its forked worker and turns whatever happens
+into an Outcome.
 
 It never runs user code. It enforces the timeout and the memory limit, frames the invocation's log
 as the provider does, survives any way the worker can die, and replaces a dead worker with a fresh
 (cold) one on the next invocation. `Supervisor.invoke` always returns exactly one Outcome;
 `Supervisor.forward` (serving, warm) hands a client's request frame or HTTP body to the worker as it came and
 returns the response the worker rendered, rebuilding it only when something was printed or went wrong.
+
+Both are calls: generators (`invoke_call`, `forward_call`) that yield how many seconds to wait for the worker's next
+message and are sent that message (or the failure message of a timeout, memory overrun or exit), ending with
+`Done(result)`. `invoke`/`forward` drive a call here, blocking on the worker (one-shot); the serve loop's pool drives
+the same calls from its poll events (`take_answer`, `check_worker`), so that it never waits on a function.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -18,19 +24,22 @@ from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIM
 from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest_of, join_frame, may_exceed_limit
 from .loader import unpack_zip
 from .logsink import LogSink
-from .workerprocess import WorkerProcess, describe_status
+from .workerprocess import AnswerTimeout, WorkerProcess, describe_status, reap_children
 from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_request, decode, dumps, pack, pack_forward,
                        pack_payload, unpack_rendered, write_all_fd)
 
 POLL_SECONDS = 0.01
 #: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
 LOAD_SECONDS = 30.0
-#: A pipe's capacity: a read of the log pipe that returns less has emptied it.
-LOG_READ_BYTES = 65536
 
 
-class AnswerTimeout(Exception):
-    """The invocation's deadline passed while its answer was still arriving."""
+class Done(object):
+    """The last step of a call: its result (an Outcome, or a Forwarded)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
 
 
 class Forwarded(object):
@@ -47,37 +56,29 @@ class Forwarded(object):
 
 
 class Supervisor(object):
-    def __init__(self, config, log_stream=None):
+    """`instance`: its number in the pool (shown in each answer), None one-shot. A pool shares one `code_dir` (the zip
+    unpacked once, by the first instance: `unpacked`) and one `request_ids` among its instances."""
+
+    def __init__(self, config, log_stream=None, instance=None, code_dir=None, request_ids=None):
         self.config = config
         self.provider = providers.get(config.provider)
         self.log_stream = log_stream
-        self.unpacked = unpack_zip(config.zip_path) if config.zip_path else None
-        self.code_dir = self.unpacked or config.code_dir
+        self.instance = instance
+        self.unpacked = unpack_zip(config.zip_path) if config.zip_path and code_dir is None else None
+        self.code_dir = code_dir or self.unpacked or config.code_dir
         self.worker = None
-        self.request_ids = RequestIds()
+        self.sink = None
+        self.request_ids = request_ids or RequestIds()
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
         """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then."""
-        self.worker = WorkerProcess.start(self.config, self.provider, self.code_dir)
+        self.worker = WorkerProcess.start(self.config, self.provider, self.code_dir, self.instance)
         return self.worker
 
     def reap(self, block=False):
-        """Collect exited children (as PID 1 in a container, orphans too); note the worker's status."""
-        while True:
-            try:
-                pid, status, usage = os.wait4(-1, 0 if block else os.WNOHANG)
-            except OSError as exc:
-                if exc.errno == errno.EINTR:
-                    continue
-                return
-            if pid == 0:
-                return
-            if self.worker is not None and pid == self.worker.pid:
-                self.worker.status = status
-                self.worker.peak_rss_kb = max(self.worker.peak_rss_kb, usage.ru_maxrss)
-                if block:
-                    return
+        """Collect exited children (as PID 1 in a container, orphans too); with `block`, until this worker exited."""
+        reap_children(self.worker if block else None)
 
     def kill(self):
         """Kill the worker and everything in its session; forget it."""
@@ -110,25 +111,47 @@ class Supervisor(object):
 
     # -- one invocation -------------------------------------------------------------------------
     def invoke(self, invocation):
+        return self.drive(self.invoke_call(invocation))
+
+    def forward(self, payload, http=None):
+        call = self.forward_call(payload, http)
+        return None if call is None else self.drive(call)
+
+    def drive(self, call):
+        """Run a call to its end here, waiting for the worker's messages (blocking)."""
+        step = next(call)
+        while not isinstance(step, Done):
+            step = call.send(self.wait(step))
+        call.close()
+        return step.value
+
+    def invoke_call(self, invocation):
         sink = LogSink(self.log_stream)
         self.sink = sink
         try:
-            return self.run(invocation, sink)
+            run = self.run(invocation, sink)
+            step = next(run)
+            while not isinstance(step, Done):
+                step = run.send((yield step))
+            yield step
         finally:
             self.sink = None
 
-    def forward(self, payload, http=None):
+    def forward_call(self, payload, http=None):
         """Serve a request in the warm worker without decoding it here: a client's request frame (its JSON payload),
-        or with `http` = (invocation type, keep-alive) the body of an HTTP `POST /invoke`. A Forwarded, exactly one
-        whatever happens; None when there is no warm worker, or when the frame is large enough to hold an event over
-        the limit (use `invoke`: the caller decodes and measures it here, and the worker never holds a refused
-        event). An HTTP body over the limit was refused from its Content-Length already."""
+        or with `http` = (invocation type, keep-alive) the body of an HTTP `POST /invoke`. A call ending in a
+        Forwarded, exactly one whatever happens; None when there is no warm worker, or when the frame is large enough
+        to hold an event over the limit (use `invoke_call`: the caller decodes and measures it here, and the worker
+        never holds a refused event). An HTTP body over the limit was refused from its Content-Length already."""
         w = self.worker
         if w is None or self.log_stream is not None or (http is None and may_exceed_limit(len(payload))):
             return None
         self.reap()
         if w.status is not None:
             return None  # died while idle: `invoke` replaces it
+        return self.forwarding(w, payload, http)
+
+    def forwarding(self, w, payload, http):
         request_id = self.request_ids()
         if http is None:
             message = pack_forward(FORWARD, request_id, payload)
@@ -143,10 +166,12 @@ class Supervisor(object):
             except (IOError, OSError):
                 message = self.stop_worker(PROCESS_EXITED, 0, started)
             else:
-                message = self.wait(self.config.timeout)
+                message = yield self.config.timeout
             if message.get("phase") == "rendered":
-                return self.rendered(message["payload"], sink, http is not None)
-            return self.unrendered(request_id, payload, http, message, sink, (monotonic() - started) * 1000.0)
+                yield Done(self.rendered(message["payload"], sink, http is not None))
+            else:
+                yield Done(self.unrendered(request_id, payload, http, message, sink,
+                                           (monotonic() - started) * 1000.0))
         finally:
             self.sink = None
 
@@ -175,18 +200,20 @@ class Supervisor(object):
             frame_id, invocation_type = request["id"], request["invocation_type"] or self.config.invocation_type
         else:
             frame_id, invocation_type = None, http[0]
-        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
+        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type, instance=self.instance)
         sink = printed.with_opening(self.provider.start_line(request_id) + "\n")
         self.conclude_message(outcome, message, sink, elapsed_ms)
         return Forwarded(outcome=outcome, frame_id=frame_id)
 
     def run(self, invocation, sink):
         provider, config = self.provider, self.config
-        outcome = Outcome(invocation.request_id, ok=False, invocation_type=invocation.invocation_type)
+        outcome = Outcome(invocation.request_id, ok=False, invocation_type=invocation.invocation_type,
+                          instance=self.instance)
         too_large = invocation.size_failure()
         if too_large is not None:
             sink.lines([provider.start_line(invocation.request_id)])
-            return self.finish(outcome, too_large, sink, 0.0)
+            yield Done(self.finish(outcome, too_large, sink, 0.0))
+            return
         self.reap()
         if self.worker is not None and self.worker.status is not None:
             self.kill()  # died while idle (a thread or child it left behind, a signal from outside)
@@ -200,13 +227,19 @@ class Supervisor(object):
             try:
                 self.spawn()
             except OSError as exc:
-                return self.finish(outcome, self.start_failure(exc), sink, 0.0)
+                yield Done(self.finish(outcome, self.start_failure(exc), sink, 0.0))
+                return
             # with a debugger awaited before user code runs, as long as the person takes to attach
-            message = self.wait(float("inf") if config.debug_port and config.debug_wait
-                                else max(LOAD_SECONDS, config.timeout))
+            message = yield (float("inf") if config.debug_port and config.debug_wait
+                             else max(LOAD_SECONDS, config.timeout))
             if message.get("phase") == "loaded":
                 outcome.init_duration_ms = message["init_ms"]
-                message = self.run_initializer(invocation, init_id) if config.initializer else None
+                message = None
+                if config.initializer:
+                    message = self.send({"initialize": True, "request_id": init_id, "context": invocation.context})
+                    if message is None:
+                        message = yield config.initializer_timeout
+                    message = self.initializer_failure(message)
             if config.initializer:
                 sink.lines(provider.initializer_lines(init_id, "end", failed=message is not None))
                 sink.lines([start_line])
@@ -218,8 +251,8 @@ class Supervisor(object):
             message = self.send(invocation.worker_message())
         started = monotonic()
         if message is None:
-            message = self.wait(config.timeout)
-        return self.conclude_message(outcome, message, sink, (monotonic() - started) * 1000.0)
+            message = yield config.timeout
+        yield Done(self.conclude_message(outcome, message, sink, (monotonic() - started) * 1000.0))
 
     def conclude_message(self, outcome, message, sink, elapsed_ms):
         """The outcome from the worker's `result` message or a failure message."""
@@ -240,11 +273,9 @@ class Supervisor(object):
         except (IOError, OSError):
             return self.stop_worker(PROCESS_EXITED, 0, monotonic())
 
-    def run_initializer(self, invocation, request_id):
-        """Run the initializer in the fresh worker (aliyun) under its own request id; None when it succeeded, else a
-        failure message."""
-        message = self.send({"initialize": True, "request_id": request_id,
-                             "context": invocation.context}) or self.wait(self.config.initializer_timeout)
+    @staticmethod
+    def initializer_failure(message):
+        """The worker's answer to `initialize` (aliyun's initializer): None when it succeeded, else a failure message."""
         if message.get("phase") == "initialized":
             return None
         failure = message["failure"]
@@ -258,7 +289,6 @@ class Supervisor(object):
         w = self.worker
         started = monotonic()
         deadline = started + seconds
-        limit_kb = self.config.memory_mb * 1024
         watched = [w.response_fd, w.log_fd]
         hold = None
         if self.config.debug_port:
@@ -280,57 +310,63 @@ class Supervisor(object):
                 self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
             if w.response_fd in ready:
                 try:
-                    payload = self.read_answer(w, deadline)
-                    message = None if payload is None else (
-                        {"phase": "rendered", "payload": payload} if payload[:1] == RENDERED else decode(payload))
+                    payload = w.read_answer(deadline, self.pump_logs)
                 except AnswerTimeout:
                     return self.stop_worker(TIMEOUT, seconds, started)
-                except (FrameError, IOError, OSError):
-                    message = None
-                if message is None:
-                    return self.stop_worker(PROCESS_EXITED, seconds, started)
-                if "max_rss_kb" in message:
-                    w.peak_rss_kb = max(w.peak_rss_kb, message["max_rss_kb"])
-                return message
+                except (IOError, OSError):
+                    payload = None
+                return self.message_of(payload, seconds, started)
             if not ready:
-                w.peak_rss_kb = max(w.peak_rss_kb, w.rss_kb())
-                if w.peak_rss_kb > limit_kb:
-                    return self.stop_worker(OUT_OF_MEMORY, seconds, started)
-                self.reap()
-                if w.status is not None:
-                    if select.select([w.response_fd], [], [], 0)[0]:
-                        continue  # its last answer (or EOF) arrived as it exited: read that first
-                    return self.stop_worker(PROCESS_EXITED, seconds, started)
+                message = self.check_worker(seconds, started)
+                if message is not None:
+                    return message
 
-    def read_answer(self, w, deadline):
-        """The payload of the worker's next answer, its pipe being readable now: one read holds all of a small answer;
-        the rest of a large one is waited for until the deadline (AnswerTimeout). None when the pipe ended first or
-        held something else than frames."""
-        item = w.answers.next_payload(self.answer_reader(w, deadline))
-        return None if isinstance(item, FrameError) else item
+    def pump_logs(self, w):
+        """Move whatever the worker has written to its log pipe into the invocation's log."""
+        (w or self.worker).pump_logs(self.sink)
 
-    def answer_reader(self, w, deadline):
-        """`recv(n)` for the rest of the worker's answer that never blocks past the deadline, nor on a worker that died
-        in the middle of it (a copy it forked may hold the pipe open, so no end of file would come: b"" instead)."""
-        def recv(size):
-            while True:
-                remaining = deadline - monotonic()
-                if remaining <= 0:
-                    raise AnswerTimeout()
-                try:
-                    ready = select.select([w.response_fd, w.log_fd], [], [], min(remaining, POLL_SECONDS))[0]
-                except select.error as exc:
-                    if exc.args[0] == errno.EINTR:
-                        continue
-                    raise
-                if w.log_fd in ready:
-                    self.pump_logs(w)
-                if w.response_fd in ready:
-                    return w.recv(size)
-                self.reap()
-                if w.status is not None and not select.select([w.response_fd], [], [], 0)[0]:
-                    return b""
-        return recv
+    def message_of(self, payload, seconds, started):
+        """The worker's message in an answer's payload; the failure message of an exit when there is none."""
+        try:
+            message = None if payload is None else (
+                {"phase": "rendered", "payload": payload} if payload[:1] == RENDERED else decode(payload))
+        except FrameError:
+            message = None
+        if message is None:
+            return self.stop_worker(PROCESS_EXITED, seconds, started)
+        if "max_rss_kb" in message:
+            self.worker.peak_rss_kb = max(self.worker.peak_rss_kb, message["max_rss_kb"])
+        return message
+
+    def check_worker(self, seconds, started):
+        """While the worker's answer is awaited and nothing arrived for a while (POLL_SECONDS): the failure message
+        when it went over its memory limit or died (after its last answer, if any, has been read), else None."""
+        w = self.worker
+        w.peak_rss_kb = max(w.peak_rss_kb, w.rss_kb())
+        if w.peak_rss_kb > self.config.memory_mb * 1024:
+            return self.stop_worker(OUT_OF_MEMORY, seconds, started)
+        self.reap()
+        if w.status is not None and not select.select([w.response_fd], [], [], 0)[0]:
+            return self.stop_worker(PROCESS_EXITED, seconds, started)
+        return None  # its last answer (or EOF) may have arrived as it exited: that is read first
+
+    def take_answer(self, seconds, started):
+        """The serve loop's half of `wait`, its poll having found the answer pipe readable: read what is there; the
+        worker's message once its answer is whole (its log pumped first), else None (more to come)."""
+        w = self.worker
+        try:
+            data = os.read(w.response_fd, w.answers.READ_BYTES)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EINTR):
+                return None
+            data = b""
+        if data:
+            w.answers.pending.extend(w.answers.parser.feed(data))
+            if not w.answers.pending:
+                return None
+        self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
+        item = w.answers.pending.pop(0) if data else None
+        return self.message_of(None if isinstance(item, FrameError) else item, seconds, started)
 
     def stop_worker(self, error_type, seconds, started):
         """Kill the worker and describe why, as a failure message like the worker's own."""
@@ -362,22 +398,6 @@ class Supervisor(object):
         text = self.provider.exit_message(describe_status(status), duration_ms, peak_mb)
         return {"phase": "stopped", "failure": Failure(PROCESS_EXITED, text), "duration_ms": duration_ms,
                 "max_rss_kb": int(peak_mb * 1024)}
-
-    def pump_logs(self, w):
-        """Move whatever the worker has written to its log pipe into the invocation's log."""
-        w = w or self.worker
-        sink = getattr(self, "sink", None)
-        while True:
-            try:
-                data = os.read(w.log_fd, LOG_READ_BYTES)
-            except OSError as exc:
-                if exc.errno == errno.EINTR:
-                    continue
-                return  # EAGAIN: nothing more for now
-            if sink is not None:
-                sink.write(data)
-            if len(data) < LOG_READ_BYTES:
-                return  # the pipe is empty (or at its end): no need to ask again
 
     # -- outcome --------------------------------------------------------------------------------
     def memory_mb(self, message):

@@ -74,8 +74,9 @@ def isolate(request_fd, response_fd, log_fd, console=False):
 
 
 class Worker(object):
-    def __init__(self, config, provider, code_dir, runtime_dir):
+    def __init__(self, config, provider, code_dir, runtime_dir, instance=None):
         self.config = config
+        self.instance = instance
         self.label = "the zip package %s" % config.zip_path if config.zip_path else None
         self.provider = provider
         self.code_dir = code_dir
@@ -206,7 +207,7 @@ class Worker(object):
             outcome = error_outcome(self.provider, INVALID_REQUEST, error.text, request_id)
             return self.send_rendered(outcome, error.frame_id, "", [])
         invocation_type = request["invocation_type"] or self.config.invocation_type
-        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
+        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type, instance=self.instance)
         opening = self.provider.start_line(request_id) + "\n"
         closing = self.run_outcome(outcome, request, request["context"])
         if closing is not None:
@@ -221,7 +222,7 @@ class Worker(object):
         line, _, body = payload.partition(b"\n")
         invocation_type, keep_alive = line.decode("ascii").split(" ")
         source = {"event": {}} if self.provider.name != "aliyun" and not body.strip() else {"body": body}
-        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type)
+        outcome = Outcome(request_id, ok=False, invocation_type=invocation_type, instance=self.instance)
         opening = self.provider.start_line(request_id) + "\n"
         closing = self.run_outcome(outcome, source, None)
         if closing is None:
@@ -361,12 +362,13 @@ def max_rss_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd):
-    """Entry point in the forked child. Never returns."""
+def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd, instance=None):
+    """Entry point in the forked child (`instance`: its number in the serve pool, shown in each answer). Never
+    returns."""
     status = 0
     try:
         isolate(request_fd, response_fd, log_fd, console=bool(config.debug_port))
-        worker = Worker(config, provider, code_dir, runtime_dir)
+        worker = Worker(config, provider, code_dir, runtime_dir, instance)
         worker.prepare()
         worker.serve()
     except BaseException:  # the runtime's own failure: say so on the log pipe and end

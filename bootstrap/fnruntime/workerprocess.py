@@ -6,16 +6,46 @@ non-blocking.
 """
 from __future__ import absolute_import, division, print_function
 
+import errno
 import fcntl
 import os
+import select
 import sys
 
 from . import worker as worker_module
-from .compat import signal
+from .compat import monotonic, signal
 from .errors import RUNTIME_DIR
-from .protocol import FrameReader, MAX_RESPONSE_BYTES, fd_reader
+from .protocol import FrameError, FrameReader, MAX_RESPONSE_BYTES, fd_reader
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+#: How often the supervisor looks at a worker whose answer it awaits (memory, exit) when nothing arrives.
+POLL_SECONDS = 0.01
+#: A pipe's capacity: a read of the log pipe that returns less has emptied it.
+LOG_READ_BYTES = 65536
+#: Workers started and not yet reaped, by pid: any supervisor's reaping notes any worker's exit status.
+UNREAPED = {}
+
+
+def reap_children(block_for=None):
+    """Collect exited children (as PID 1 in a container, orphans too), noting each worker's wait status; with
+    `block_for` (a WorkerProcess), until that one has exited."""
+    while block_for is None or block_for.status is None:
+        try:
+            pid, status, usage = os.wait4(-1, 0 if block_for is not None else os.WNOHANG)
+        except OSError as exc:
+            if exc.errno == errno.EINTR:
+                continue
+            return
+        if pid == 0:
+            return
+        w = UNREAPED.pop(pid, None)
+        if w is not None:
+            w.status = status
+            w.peak_rss_kb = max(w.peak_rss_kb, usage.ru_maxrss)
+
+
+class AnswerTimeout(Exception):
+    """The invocation's deadline passed while its answer was still arriving."""
 
 
 class WorkerProcess(object):
@@ -39,8 +69,52 @@ class WorkerProcess(object):
         except (IOError, OSError, IndexError, ValueError):
             return 0
 
+    def read_answer(self, deadline, pump_logs):
+        """The payload of the worker's next answer, its pipe being readable now: one read holds all of a small answer;
+        the rest of a large one is waited for until the deadline (AnswerTimeout). None when the pipe ended first or
+        held something else than frames."""
+        item = self.answers.next_payload(self.answer_reader(deadline, pump_logs))
+        return None if isinstance(item, FrameError) else item
+
+    def answer_reader(self, deadline, pump_logs):
+        """`recv(n)` for the rest of the worker's answer that never blocks past the deadline, nor on a worker that died
+        in the middle of it (a copy it forked may hold the pipe open, so no end of file would come: b"" instead)."""
+        def recv(size):
+            while True:
+                remaining = deadline - monotonic()
+                if remaining <= 0:
+                    raise AnswerTimeout()
+                try:
+                    ready = select.select([self.response_fd, self.log_fd], [], [], min(remaining, POLL_SECONDS))[0]
+                except select.error as exc:
+                    if exc.args[0] == errno.EINTR:
+                        continue
+                    raise
+                if self.log_fd in ready:
+                    pump_logs(self)
+                if self.response_fd in ready:
+                    return self.recv(size)
+                reap_children()
+                if self.status is not None and not select.select([self.response_fd], [], [], 0)[0]:
+                    return b""
+        return recv
+
+    def pump_logs(self, sink):
+        """Move whatever the worker has written to its log pipe into `sink` (None: drop it)."""
+        while True:
+            try:
+                data = os.read(self.log_fd, LOG_READ_BYTES)
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                return  # EAGAIN: nothing more for now
+            if sink is not None:
+                sink.write(data)
+            if len(data) < LOG_READ_BYTES:
+                return  # the pipe is empty (or at its end): no need to ask again
+
     @classmethod
-    def start(cls, config, provider, code_dir):
+    def start(cls, config, provider, code_dir, instance=None):
         """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then."""
         fds = []
         try:
@@ -58,14 +132,15 @@ class WorkerProcess(object):
             for fd in (request_write, response_read, log_read):
                 os.close(fd)
             worker_module.run(config, provider, code_dir, os.path.dirname(RUNTIME_DIR),
-                              request_read, response_write, log_write)
+                              request_read, response_write, log_write, instance)
         for fd in (request_read, response_write, log_write):
             os.close(fd)
-        flags = fcntl.fcntl(log_read, fcntl.F_GETFL)
-        fcntl.fcntl(log_read, fcntl.F_SETFL, flags | os.O_NONBLOCK)
         for fd in (request_write, response_read, log_read):
             fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
-        return cls(pid, request_write, response_read, log_read)
+        for fd in (response_read, log_read):  # read only when poll says so: never blocks the serve loop
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        worker = UNREAPED[pid] = cls(pid, request_write, response_read, log_read)
+        return worker
 
 
 def describe_status(status):
