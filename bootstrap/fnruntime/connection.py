@@ -111,6 +111,7 @@ class Connection(object):
     # reading
     def wants_read(self):
         return not (self.read_closed or self.closing or self.closed or self.queued >= MAX_QUEUED_PER_CONNECTION
+                    or self.server.queue_full()
                     or self.output_size > MAX_BUFFERED_OUTPUT)
 
     def on_events(self, events):

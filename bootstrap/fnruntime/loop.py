@@ -28,9 +28,11 @@ from .protocol import write_all_fd
 MAX_CONNECTIONS = 256
 #: On shutdown, how long responses still being sent may take.
 FLUSH_SECONDS = 5.0
-#: Requests waiting for a busy instance: at most this many, holding at most this many bytes; past either bound a
-#: request is refused at once with TooManyRequests (HTTP 429), as the clouds throttle past a function's concurrency.
+#: Requests waiting for a busy instance: a client's request that finds this many waiting is refused at once with
+#: TooManyRequests (HTTP 429), as the clouds throttle past a function's concurrency. A connection's pipelined requests
+#: wait behind its first without a refusal: its own backpressure bounds them (connection.MAX_QUEUED_PER_CONNECTION).
 QUEUE_REQUESTS = 128
+#: While the waiting requests hold this many bytes, no connection is read (TCP backpressure) until they drain.
 QUEUE_BYTES = 64 * 1024 * 1024
 #: How often the loop looks at instances whose answer it awaits (deadline, memory, exit) when nothing else happens.
 TICK_SECONDS = 0.01
@@ -165,8 +167,7 @@ class Server(object):
             data = job.immediate(self)
             if data is None and self.stopping:
                 data = job.refuse(self)
-            elif data is None and not self.pool.free() and (
-                    len(self.queue) >= QUEUE_REQUESTS or self.queued_bytes + job.size > QUEUE_BYTES):
+            elif data is None and conn.queued == 1 and len(self.queue) >= QUEUE_REQUESTS and not self.pool.free():
                 self.write_stderr(to_bytes("fnruntime: %s; refused with TooManyRequests" % self.throttle_message()))
                 data = job.throttle(self)
         except Exception:
@@ -209,18 +210,26 @@ class Server(object):
                               "error); the instance was replaced")
 
     def throttle_message(self):
-        return ("every instance is busy (--instances %d) and %d requests are waiting (at most %d requests, %d MiB): "
-                "try again shortly, or serve with more --instances" % (
-                    self.pool.size, len(self.queue), QUEUE_REQUESTS, QUEUE_BYTES // (1024 * 1024)))
+        return ("every instance is busy (--instances %d) and %d requests are waiting, the most the queue holds: try "
+                "again shortly, or serve with more --instances" % (self.pool.size, len(self.queue)))
 
     def echo(self, log):
         """An invocation's log, to standard error (socket modes)."""
         if self.echo_logs and log:
             self.write_stderr(to_bytes(log))
 
+    def queue_full(self):
+        """The waiting requests hold so many bytes that no connection is read."""
+        return self.queued_bytes >= QUEUE_BYTES
+
     def release(self, job):
-        """A queued job leaves the queue."""
+        """A queued job leaves the queue; reading resumes everywhere when the queue's bytes fall under the limit."""
+        was_full = self.queued_bytes >= QUEUE_BYTES
         self.queued_bytes -= job.size
+        if was_full and self.queued_bytes < QUEUE_BYTES:
+            for conn in list(self.connections):
+                if not conn.closed and not conn.lingering:
+                    self.watch(conn)
 
     def error_outcome(self, error_type, message):
         """An Outcome for a request that was not run (bad request, shutting down), in the provider's error shape."""
