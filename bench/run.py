@@ -309,8 +309,12 @@ def ensure_functions_framework(python):
 
 
 def ff_command(ff, port):
-    return [ff, "--source", os.path.join(BENCH, "functions", "ff", "main.py"), "--target", "invoke",
-            "--host", "127.0.0.1", "--port", str(port)]
+    """functions-framework's app under gunicorn with as many workers as CPUs (gthread, as functions-framework runs
+    it), so that the peer may use every CPU as `--instances` does."""
+    gunicorn = os.path.join(os.path.dirname(ff), "gunicorn")
+    app = "functions_framework:create_app(target='invoke', source=%r)" % os.path.join(BENCH, "functions", "ff", "main.py")
+    return [gunicorn, "--workers", str(os.cpu_count() or 1), "--worker-class", "gthread", "--threads", "8",
+            "--bind", "127.0.0.1:%d" % port, "--timeout", "0", "--log-level", "error", app]
 
 
 def http_server(argv, port, url, cwd=None):
@@ -337,8 +341,18 @@ def stop(proc):
         proc.wait()
 
 
+#: The HTTP section's connection counts and the runtime's servers (--instances 1 and 2).
+HTTP_CONNECTIONS = (1, 8, 32)
+HTTP_INSTANCES = (1, 2)
+
+
+def http_name(instances):
+    return "fnruntime" if instances == 1 else "fnruntime --instances %d" % instances
+
+
 def section_http(opts):
-    """`POST /invoke` keep-alive with wrk at 1 and 8 connections: ours vs functions-framework, host Python 3.7."""
+    """`POST /invoke` keep-alive with wrk at 1, 8 and 32 connections: ours with --instances 1 and 2 vs
+    functions-framework under gunicorn with a worker per CPU, host Python 3.7."""
     if not ensure_wrk():
         return {"skipped": "wrk is not installed (apt-get install wrk)"}
     python = host_python("37")
@@ -346,14 +360,14 @@ def section_http(opts):
         return {"skipped": "no host Python 3.7 for functions-framework"}
     ff = ensure_functions_framework(python)
     scratch = tempfile.mkdtemp(prefix="bench-wrk-")
-    servers = {
-        "fnruntime": lambda port: ([python, BOOTSTRAP, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler",
-                                    "--serve", "http:127.0.0.1:%d" % port], "http://127.0.0.1:%d/invoke" % port),
-        "functions-framework": lambda port: (ff_command(ff, port), "http://127.0.0.1:%d/" % port),
-    }
+    servers = dict((http_name(n), lambda port, n=n: (
+        [python, BOOTSTRAP, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "--serve",
+         "http:127.0.0.1:%d" % port, "--instances", str(n)], "http://127.0.0.1:%d/invoke" % port))
+        for n in HTTP_INSTANCES)
+    servers["functions-framework"] = lambda port: (ff_command(ff, port), "http://127.0.0.1:%d/" % port)
     results = {"python": python_version(python), "seconds": opts.http_seconds, "repeats": opts.repeats,
-               "servers": {name: {} for name in servers}}
-    for connections in (1, 8):
+               "cpus": os.cpu_count(), "servers": {name: {} for name in servers}}
+    for connections in HTTP_CONNECTIONS:
         for repeat in range(opts.repeats):
             for name, make in servers.items():
                 port = measure.free_port()
@@ -366,12 +380,12 @@ def section_http(opts):
                     figures = measure.run_wrk(url, connections, opts.http_seconds, scratch)
                     figures["load"] = [load_before, measure.loadavg()]
                     figures["busy_before"] = busy
-                    if name == "fnruntime":
+                    if name.startswith("fnruntime"):
                         figures["memory"] = measure.tree_memory(proc.pid)
                 finally:
                     stop(proc)
                 results["servers"][name].setdefault(str(connections), []).append(figures)
-                log("  %-20s c=%d  %8.0f req/s  p50 %7.1f us  p99 %8.1f us  non-2xx %d  load %.2f" % (
+                log("  %-26s c=%-2d %8.0f req/s  p50 %7.1f us  p99 %8.1f us  non-2xx %d  load %.2f" % (
                     name, connections, figures["per_second"], figures["p50_us"] or 0, figures["p99_us"] or 0,
                     figures["non_2xx"], load_before))
     shutil.rmtree(scratch, ignore_errors=True)

@@ -3,7 +3,7 @@ interpreter and per image, started once per session and kept warm.
 
 Target ids: `host-py36-oneshot`, `host-py36-stdio` (the host interpreters, no Docker), `image-py36-oneshot`
 (`docker run -i`), `image-py36-tcp`, `image-py36-http` (serve-mode containers); a `-aliyun` suffix runs that target
-with the third provider profile. Image targets carry the `docker` marker and fail, saying what to run, when the
+with the third provider profile, a `-x4` suffix serves it with `--instances 4` (FUNCTION_INSTANCES). Image targets carry the `docker` marker and fail, saying what to run, when the
 engine or an image is missing.
 """
 import os
@@ -33,8 +33,9 @@ def target_params(ids=None):
 def parse_target(target_id):
     parts = target_id.split("-")
     where, tag, mode = parts[:3]
+    instances = int(parts.pop()[1:]) if parts[-1].startswith("x") else 1
     provider = parts[3] if len(parts) > 3 else rkit.DEFAULT_PROVIDER[tag]
-    return where, tag, mode, provider
+    return where, tag, mode, provider, instances
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +58,8 @@ def target_pool(request, tmp_path_factory, require_host_python):
     def get(target_id):
         if target_id in pool:
             return pool[target_id]
-        where, tag, mode, provider = parse_target(target_id)
+        where, tag, mode, provider, instances = parse_target(target_id)
+        env = {"FUNCTION_INSTANCES": str(instances)} if instances > 1 else None
         version = rkit.VERSION_OF_TAG[tag]
         if where == "host":
             require_host_python(version)  # fails under CI, saying what to install
@@ -70,9 +72,9 @@ def target_pool(request, tmp_path_factory, require_host_python):
             if mode == "oneshot":
                 target = targets.image_oneshot(tag, provider)
             elif mode == "tcp":
-                target = targets.TcpServer(tag, provider)
+                target = targets.TcpServer(tag, provider, env)
             else:
-                target = targets.HttpServer(tag, provider)
+                target = targets.HttpServer(tag, provider, env)
             pool[target_id] = target
             if mode != "oneshot":
                 target.wait_ready()

@@ -29,8 +29,10 @@ def sample(container):
     return {"rss_kb": rss, "fds": fds}
 
 
-def run_requests(sock, first_id, count, expect_count_from):
-    """Send `count` requests keeping WINDOW in flight; check each answer's id and the counter's value."""
+def run_requests(sock, first_id, count, expect_count_from, counts=None):
+    """Send `count` requests keeping WINDOW in flight; check each answer's id and the counter's value: with one
+    instance it counts on from `expect_count_from`; with several (`counts`: instance -> its last count and pid) each
+    instance's own counter goes up by one each time, in the same worker."""
     recv = sock.recv
     next_id = first_id
     last_id = first_id + count
@@ -44,7 +46,14 @@ def run_requests(sock, first_id, count, expect_count_from):
         if frame.get("id") != expected_id or not frame.get("ok"):
             raise AssertionError("request %d answered with %s" % (expected_id, rkit.short(frame)))
         result = frame["result"] if isinstance(frame["result"], dict) else json.loads(frame["result"])
-        if result["count"] != expect_count_from + answered:
+        if counts is not None:
+            last_count, last_pid = counts.get(frame["instance"], (0, result["pid"]))
+            if result["count"] != last_count + 1 or result["pid"] != last_pid:
+                raise AssertionError("instance %s answered count %s (pid %s) after %s (pid %s): a restart or a lost "
+                                     "invocation" % (frame["instance"], result["count"], result["pid"], last_count,
+                                                     last_pid))
+            counts[frame["instance"]] = (result["count"], result["pid"])
+        elif result["count"] != expect_count_from + answered:
             raise AssertionError("count %s for request %d, expected %d: a restart or a lost invocation"
                                  % (result["count"], expected_id, expect_count_from + answered))
         answered += 1
@@ -55,10 +64,12 @@ def run_requests(sock, first_id, count, expect_count_from):
     return result
 
 
-def soak(tag, invocations, out=sys.stdout, env=None):
+def soak(tag, invocations, out=sys.stdout, env=None, instances=1):
     """Run the soak; returns a dict of figures (raises AssertionError when an answer is wrong)."""
-    container = rkit.Container(tag, ["--serve", "tcp:0.0.0.0:9000", "counter/index.handler"],
+    container = rkit.Container(tag, ["--serve", "tcp:0.0.0.0:9000", "--instances", str(instances),
+                                     "counter/index.handler"],
                                env=dict({"FUNCTION_TIMEOUT": "10"}, **(env or {})))
+    counts = {} if instances > 1 else None
     try:
         deadline = time.time() + 90
         while True:
@@ -72,9 +83,11 @@ def soak(tag, invocations, out=sys.stdout, env=None):
                     raise AssertionError("runtime:%s did not answer: %s" % (tag, container.logs()[-2000:]))
                 time.sleep(0.5)
         assert first["ok"] and first["result"]["count"] == 1, first
+        if counts is not None:
+            counts[first["instance"]] = (1, first["result"]["pid"])
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         worker_pid = first["result"]["pid"]
-        run_requests(sock, 1, WARMUP, 2)
+        run_requests(sock, 1, WARMUP, 2, counts)
         samples = [dict(sample(container), done=0, seconds=0.0)]
         done = 0
         step = max(1, invocations // 10)
@@ -84,7 +97,7 @@ def soak(tag, invocations, out=sys.stdout, env=None):
         out.write("%12d %10.1f %10d %6d\n" % (0, 0.0, samples[0]["rss_kb"], samples[0]["fds"]))
         while done < invocations:
             batch = min(step, invocations - done)
-            result = run_requests(sock, WARMUP + 1 + done, batch, WARMUP + 2 + done)
+            result = run_requests(sock, WARMUP + 1 + done, batch, WARMUP + 2 + done, counts)
             done += batch
             row = dict(sample(container), done=done, seconds=time.time() - started)
             samples.append(row)
@@ -92,9 +105,13 @@ def soak(tag, invocations, out=sys.stdout, env=None):
             out.flush()
         sock.close()
         elapsed = time.time() - started
+        if counts is not None:  # every instance's counter, summed; each instance kept its first worker (checked above)
+            final_count, same_worker = sum(count for count, _ in counts.values()), True
+        else:
+            final_count, same_worker = result["count"], result["pid"] == worker_pid
         figures = {
-            "tag": tag, "invocations": invocations, "answered": done, "lost": invocations - done,
-            "final_count": result["count"], "same_worker": result["pid"] == worker_pid,
+            "tag": tag, "instances": instances, "invocations": invocations, "answered": done,
+            "lost": invocations - done, "final_count": final_count, "same_worker": same_worker,
             "seconds": round(elapsed, 1), "per_second": round(done / elapsed, 1),
             "rss_kb_start": samples[0]["rss_kb"], "rss_kb_end": samples[-1]["rss_kb"],
             "rss_kb_max": max(s["rss_kb"] for s in samples),
@@ -127,8 +144,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tag", default="py36", choices=rkit.TAGS)
     parser.add_argument("--invocations", type=int, default=100000)
+    parser.add_argument("--instances", type=int, default=1, help="serve with --instances N (default 1)")
     args = parser.parse_args(argv)
-    figures = soak(args.tag, args.invocations)
+    figures = soak(args.tag, args.invocations, instances=args.instances)
     problems = verdict(figures)
     for problem in problems:
         print("FAIL: %s" % problem)

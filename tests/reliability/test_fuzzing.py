@@ -31,10 +31,16 @@ FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
 HTTP_METHODS = ["GET", "POST", "PUT", "HEAD", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT", "BREW", ""]
 
 
-@pytest.fixture(scope="module", params=rkit.TAGS)
+#: Every image as it serves by default, and each again with --instances 4 (contract section 8).
+SERVERS = [tag for tag in rkit.TAGS] + ["%s-x4" % tag for tag in rkit.TAGS]
+
+
+@pytest.fixture(scope="module", params=SERVERS)
 def servers(request, target_pool):
     """(framed TCP target, HTTP target) of one image, from the session's pool."""
-    return target_pool("image-%s-tcp" % request.param), target_pool("image-%s-http" % request.param)
+    tag, _, instances = request.param.partition("-")
+    suffix = "-" + instances if instances else ""
+    return target_pool("image-%s-tcp%s" % (tag, suffix)), target_pool("image-%s-http%s" % (tag, suffix))
 
 
 def send_and_drain(address, data, pause=0.0):

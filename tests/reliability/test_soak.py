@@ -17,8 +17,10 @@ INVOCATIONS = int(os.environ.get("FNRUNTIME_SOAK_INVOCATIONS", "20000"))
 
 
 @pytest.mark.timeout(1800)
-@pytest.mark.parametrize("tag", rkit.TAGS)
-def test_soak_keeps_the_supervisor_flat(docker_ready, tag, capsys):
+@pytest.mark.parametrize("tag, instances", [(tag, 1) for tag in rkit.TAGS] + [("py36", 4)])
+def test_soak_keeps_the_supervisor_flat(docker_ready, tag, instances, capsys):
+    """Each image with one instance; py36 again with --instances 4 (a window of 8 requests in flight keeps all four
+    busy): nothing lost or repeated, each instance its own counter, the supervisor flat."""
     with capsys.disabled():
-        figures = soak.soak(tag, INVOCATIONS)
+        figures = soak.soak(tag, INVOCATIONS, instances=instances)
     assert not soak.verdict(figures), soak.verdict(figures)

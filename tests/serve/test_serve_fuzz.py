@@ -80,6 +80,15 @@ def malformed_frames(draw):
     return json.dumps(request).encode(), frame_id, "context"
 
 
+@pytest.fixture(params=(1, 4), ids=("instances1", "instances4"))
+def serve(request, serve):
+    """The suite's servers with --instances 1 (the default) and --instances 4 (contract section 8: the same promises
+    hold when requests may run on several instances)."""
+    def start(mode, function="serve_mix", args=(), **options):
+        return serve(mode, function, list(args) + ["--instances", str(request.param)], **options)
+    return start
+
+
 @pytest.mark.parametrize("mode", FRAMED_MODES)
 def test_malformed_frames_get_error_frames_and_the_connection_goes_on(serve, mode):
     served = serve(mode, "counter")
