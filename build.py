@@ -631,11 +631,21 @@ def python_version_of(client, image_name):
     return output.decode().strip()
 
 
+def split_reference(name):
+    """'127.0.0.1:5000/python:3.6-slim' -> ('127.0.0.1:5000/python', '3.6-slim'): the tag is after the last colon of
+    the last path part (a registry's port is not a tag); no tag -> 'latest'."""
+    slash = name.rfind("/")
+    colon = name.rfind(":")
+    if colon > slash:
+        return name[:colon], name[colon + 1:]
+    return name, "latest"
+
+
 def pull_official(client, log, name):
-    repo, _, tag = name.partition(":")
+    repo, tag = split_reference(name)
     log.say("base: trying to pull %s" % name)
     try:
-        for chunk in client.api.pull(repo, tag or "latest", stream=True, decode=True):
+        for chunk in client.api.pull(repo, tag, stream=True, decode=True):
             if "error" in chunk:
                 raise RuntimeError(chunk["error"])
             if chunk.get("status", "").startswith(("Digest", "Status")):
@@ -767,8 +777,22 @@ def ensure_local_base(client, log, cat, line, prefix_arg, rootfs_lock, fresh="")
     return Base(image=name, kind="local", python_version=version)
 
 
+def registry_base(registry, official_base):
+    """The official base's name in another registry: 127.0.0.1:5000 + python:3.6-slim -> 127.0.0.1:5000/python:3.6-slim
+    (an official image's Docker Hub name, library/python, is `python` in a mirror or a registry of one's own)."""
+    return "%s/%s" % (registry.rstrip("/"), official_base)
+
+
 def choose_base(client, log, cat, line, options, rootfs_lock):
     prefix_arg = options.prefixes.get(line.py)
+    if options.base_registry:
+        name = registry_base(options.base_registry, line.official_base)
+        pulled, error = pull_official(client, log, name)
+        if not pulled:
+            raise BuildError("base py%s: cannot pull %s from --base-registry %s (%s); publish a python:%s-slim "
+                             "compatible image there as %s, or drop --base-registry"
+                             % (line.py, name, options.base_registry, error, line.version, name))
+        return Base(image=name, kind="registry", python_version=python_version_of(client, name))
     if not options.local_base and not prefix_arg:
         pulled, error = pull_official(client, log, line.official_base)
         if pulled or image_or_none(client, line.official_base):
@@ -837,8 +861,11 @@ def print_plan(cat, plans, options, settings):
         files = context_files(cat, tag_plan, bootstrap_dir)
         print("%s  (Python %s, FUNCTION_PROVIDER=%s, tables: %s)" % (
             tag_plan.image(options.repository), line.version, tag_plan.provider, tag_plan.kind))
-        print("  base: %s if it can be pulled, else local Debian %s + CPython %s prefix"
-              % (line.official_base, line.local_suite, line.version))
+        if options.base_registry:
+            print("  base: %s (--base-registry)" % registry_base(options.base_registry, line.official_base))
+        else:
+            print("  base: %s if it can be pulled, else local Debian %s + CPython %s prefix"
+                  % (line.official_base, line.local_suite, line.version))
         print("  input hash: %s" % input_hash(files))
         for group in tag_plan.groups:
             apt = " (+ Debian %s)" % " ".join(group.apt) if group.apt else ""
@@ -896,6 +923,10 @@ def parse_args(argv):
     parser.add_argument("--dry-run", action="store_true", help="print the plan (tags, layers, hashes) and stop")
     parser.add_argument("--show-dockerfile", action="store_true", help="with --dry-run: print each Dockerfile")
     parser.add_argument("--local-base", action="store_true", help="do not try the registry: build on a local base")
+    parser.add_argument("--base-registry", metavar="HOST[:PORT]",
+                        help="pull the base python:X.Y-slim from this registry (a mirror, or one of yours such as "
+                             "127.0.0.1:5000) as HOST:PORT/python:X.Y-slim instead of from Docker Hub; no local base "
+                             "if it fails")
     parser.add_argument("--python-prefix", action="append", default=[], metavar="PY=PATH",
                         help="CPython prefix for the local base of PY, e.g. 36=/opt/python3.6 (implies local base)")
     parser.add_argument("--index-url", help="package index for the build (default: the host pip's, else PyPI)")
@@ -926,6 +957,13 @@ def parse_args(argv):
             options.prefixes[parse_py(key)] = path
     except ValueError as error:
         parser.error(str(error))
+    if options.base_registry and (options.local_base or options.prefixes):
+        parser.error("--base-registry pulls the base from a registry; --local-base and --python-prefix assemble it "
+                     "here: give one or the other")
+    if options.base_registry is not None and not re.fullmatch(r"[A-Za-z0-9.-]+(:\d+)?(/[a-z0-9._/-]+)?",
+                                                              options.base_registry):
+        parser.error("--base-registry wants HOST[:PORT][/PATH] such as 127.0.0.1:5000 or mirror.example.com/library, "
+                     "got %r" % options.base_registry)
     known = set(STRICT_ORDER) | {UNION}
     bad = [p for p in options.provider if p not in known]
     if bad:

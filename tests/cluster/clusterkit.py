@@ -4,9 +4,12 @@ rules that tie their values to the function's configuration (deploy/hello/functi
 The rules (README "Running on a cluster" gives the reasons): containerConcurrency = FUNCTION_INSTANCES;
 timeoutSeconds = ceil(FUNCTION_TIMEOUT) + 2; memory limit = FUNCTION_INSTANCES x FUNCTION_MEMORY_SIZE + 64 MiB.
 """
+import json
 import math
 import os
+import re
 import shutil
+import subprocess
 
 import yaml
 
@@ -17,6 +20,7 @@ EXAMPLE = os.path.join(REPO, "examples", "hello")
 #: Variables the platform sets on Knative; a Service that sets them is rejected.
 KNATIVE_RESERVED = ("PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION")
 SERVING_PORT = 8080
+DOCKER = "/usr/bin/docker" if os.access("/usr/bin/docker", os.X_OK) else (shutil.which("docker") or "docker")
 MEMORY_HEADROOM_MI = 64
 TIMEOUT_MARGIN_S = 2
 
@@ -70,3 +74,28 @@ def mebibytes(quantity):
 def compose_command():
     """Compose v1 (Debian's docker-compose, which speaks to engine 20.10) when installed, else the v2 plugin."""
     return ["docker-compose"] if shutil.which("docker-compose") else ["docker", "compose"]
+
+
+def docker_run(*args, timeout=600, check=True, input=None):
+    """`docker ARGS` (Debian's client, which matches the engine): CompletedProcess with text output."""
+    done = subprocess.run([DOCKER] + [str(a) for a in args], capture_output=True, text=True, timeout=timeout,
+                          input=input, stdin=None if input is not None else subprocess.DEVNULL)
+    if check and done.returncode != 0:
+        raise AssertionError("docker %s failed (%d):\n%s\n%s" % (" ".join(map(str, args))[:300], done.returncode,
+                                                                 done.stdout[-3000:], done.stderr[-3000:]))
+    return done
+
+
+def image_labels(name):
+    return json.loads(docker_run("image", "inspect", "--format", "{{json .Config.Labels}}", name).stdout) or {}
+
+
+def image_exists(name):
+    return docker_run("image", "inspect", name, check=False).returncode == 0
+
+
+def pushed_digest(push_output):
+    """The manifest digest `docker push` prints: `TAG: digest: sha256:... size: N`."""
+    match = re.search(r"digest: (sha256:[0-9a-f]{64})", push_output)
+    assert match, "docker push printed no digest:\n%s" % push_output[-2000:]
+    return match.group(1)
