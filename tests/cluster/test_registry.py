@@ -57,12 +57,12 @@ def runtime_image(docker):
 @pytest.fixture(scope="module")
 def registry_build(docker, registry, runtime_image):
     """Publish the base of runtime:py37-jdcloud as REGISTRY/python:3.7-slim, drop its local tag, then build the tag
-    with --base-registry. Returns (build output, registry log lines of the build, the base published, built name)."""
+    with --base-registry. Returns (build output, registry log lines of the build, the local base, the base published, built name, its digest)."""
     base_label = image_labels(runtime_image)["runtime.base"]
     local_base = base_label.rsplit(" (", 1)[0]
     published = "%s/python:%s-slim" % (registry.address, PYTHON_VERSION)
     docker_run("tag", local_base, published)
-    docker_run("push", published)
+    base_digest = pushed_digest(docker_run("push", published).stdout)
     docker_run("rmi", published)
     assert not image_exists(published), "the base must come from the registry, not from a local tag"
     mark = registry.mark()
@@ -70,20 +70,24 @@ def registry_build(docker, registry, runtime_image):
     assert done.returncode == 0, "build.py --base-registry failed:\n%s" % done.stdout[-4000:]
     built = "%s:%s" % (TEST_REPOSITORY, TAG)
     try:
-        yield done.stdout, registry.since(mark), local_base, published, built
+        yield done.stdout, registry.since(mark), local_base, published, built, base_digest
     finally:
         docker_run("rmi", "--force", built, check=False)
 
 
 def test_build_takes_its_base_from_the_registry(registry, registry_build):
-    output, registry_log, local_base, published, built = registry_build
+    output, registry_log, local_base, published, built, base_digest = registry_build
     assert "base: trying to pull %s" % published in output
     assert "base py%s: %s (registry, Python %s." % (PY, published, PYTHON_VERSION) in output
     for local_step in ("LOCAL BASE", "NO REGISTRY", "assembling", "debootstrap"):
         assert local_step not in output, "the build fell back to a local base:\n%s" % output[-3000:]
-    fetched = [line for line in registry_log if "GET /v2/python/manifests/%s-slim" % PYTHON_VERSION in line]
-    assert fetched, "the registry saw no pull of the base during the build:\n%s" % "\n".join(registry_log[-20:])
-    assert any("docker/" in line for line in fetched), "the manifest was fetched by the engine: %s" % fetched
+    # the engine resolved the tag at the registry during the build (HEAD or GET of the tag's manifest; the layers it
+    # has already are not fetched again), and the base's local tag is back, with the registry's digest
+    access = [line for line in registry_log if line.startswith("127.0.0.1 - - [") and '"docker/' in line]
+    resolved = [line for line in access if "/v2/python/manifests/%s-slim HTTP/1.1\" 200" % PYTHON_VERSION in line]
+    assert resolved, "the registry saw no pull of the base during the build:\n%s" % "\n".join(registry_log[-20:])
+    repo_digests = json.loads(docker_run("image", "inspect", "--format", "{{json .RepoDigests}}", published).stdout)
+    assert "%s/python@%s" % (registry.address, base_digest) in repo_digests, repo_digests
     labels = image_labels(built)
     assert labels["runtime.base"] == "%s (registry)" % published
     assert labels["runtime.input-hash"] == image_labels(RUNTIME)["runtime.input-hash"]
