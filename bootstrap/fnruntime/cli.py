@@ -69,6 +69,10 @@ def build_parser():
     parser.add_argument("--debug-no-wait", dest="debug_no_wait", action="store_true",
                         help="with --debug-port: listen, but run without waiting for the debugger "
                              "[FUNCTION_DEBUG_NO_WAIT=1]")
+    parser.add_argument("--function-type", dest="function_type", choices=("event", "http"),
+                        help="aliyun: http for FC's HTTP functions, handler(environ, start_response): served by "
+                             "--serve http for every request, one-shot with a raw HTTP request as the event "
+                             "[FUNCTION_TYPE]; default event")
     parser.add_argument("--layer", dest="layers", action="append", metavar="DIR",
                         help="a layer folder, laid out as the cloud's /opt; repeatable, first given first on sys.path "
                              "[FUNCTION_LAYERS, colon-separated]; /opt itself follows when it exists")
@@ -90,7 +94,7 @@ PLAIN_OPTIONS = {"--provider": ("provider", PROVIDERS), "--timeout": ("timeout",
                  "--initializer": ("initializer", None), "--initializer-timeout": ("initializer_timeout", None),
                  "--name": ("name", None), "--code": ("code", None), "--zip": ("zip", None),
                  "--event-file": ("event_file", None), "--serve": ("serve", None),
-                 "--debug-port": ("debug_port", None),
+                 "--debug-port": ("debug_port", None), "--function-type": ("function_type", ("event", "http")),
                  "--instances": ("instances", None), "--instance-idle": ("instance_idle", None),
                  "--invocation-type": ("invocation_type", ("RequestResponse", "Event")), "--layer": ("layers", None)}
 #: Options that may be given more than once (a list, in order).
@@ -185,6 +189,13 @@ def read_event(options, stdin):
 
 
 def make_invocation(config, body):
+    if config.function_type == "http":
+        from .httpfunction import parse_request
+        try:
+            request_body, params = parse_request(body)
+        except ValueError as exc:
+            raise UsageError("function type http takes the event as a raw HTTP request: %s" % exc)
+        return Invocation(body=request_body, invocation_type=config.invocation_type, http=params)
     if config.provider == "aliyun":
         return Invocation(body=body, invocation_type=config.invocation_type)
     try:

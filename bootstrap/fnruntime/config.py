@@ -13,6 +13,8 @@ from .errors import UsageError
 PROVIDERS = ("tencent", "aliyun", "jdcloud")
 CODE_DIRS = ("/var/task", "/var/user", "/code", "/function/code")
 INVOCATION_TYPES = ("RequestResponse", "Event")
+#: event: handler(event, context); http: FC's HTTP functions, handler(environ, start_response) (httpfunction.py).
+FUNCTION_TYPES = ("event", "http")
 
 #: option name -> environment variables, most specific first after FUNCTION_*.
 ENV_NAMES = {
@@ -31,6 +33,7 @@ ENV_NAMES = {
     "layers": ("FUNCTION_LAYERS",),
     "instances": ("FUNCTION_INSTANCES",),
     "instance_idle": ("FUNCTION_INSTANCE_IDLE",),
+    "function_type": ("FUNCTION_TYPE",),
 }
 #: Where the clouds lay out a function's layers; on sys.path after any --layer folder, when it exists.
 CLOUD_LAYER_ROOT = "/opt"
@@ -51,7 +54,7 @@ class Config(object):
 
     def __init__(self, provider, handler, timeout, memory_mb, initializer, initializer_timeout, name,
                  code_dir, zip_path, invocation_type, serve, api_gateway, environ, layers=(), instances=1,
-                 instance_idle=None):
+                 instance_idle=None, function_type="event"):
         self.provider = provider
         self.handler = handler
         self.timeout = timeout
@@ -68,6 +71,7 @@ class Config(object):
         self.instance_idle = instance_idle
         self.environ = environ
         self.layers = list(layers)
+        self.function_type = function_type
 
     @classmethod
     def from_options(cls, options, environ):
@@ -119,6 +123,14 @@ class Config(object):
             raise UsageError("instances must be a whole number from 1 to %d, got %r (from %s)"
                              % (MAX_INSTANCES, instances, sources["instances"]))
         instance_idle = number("instance_idle") if pick("instance_idle") not in (None, "") else None
+        function_type = (pick("function_type") or "event").lower()
+        if function_type not in FUNCTION_TYPES:
+            raise UsageError("unknown function type %r (from %s): use event or http" % (
+                function_type, sources["function_type"]))
+        if function_type == "http" and provider != "aliyun":
+            raise UsageError("function type http (from %s) is FC's HTTP functions: use it with --provider aliyun; "
+                             "for %s behind an HTTP server use --serve http:HOST:PORT --api-gateway"
+                             % (sources["function_type"], provider))
         return cls(
             instances=int(instances),
             instance_idle=instance_idle,
@@ -136,6 +148,7 @@ class Config(object):
             api_gateway=bool(options.get("api_gateway")),
             environ=dict(environ),
             layers=layers,
+            function_type=function_type,
         ).with_debugger(debug_port(pick("debug_port"), sources),
                         not (options.get("debug_no_wait") or truthy(environ.get("FUNCTION_DEBUG_NO_WAIT"))))
 

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 import json
 
-from . import apigw
+from . import apigw, httpfunction
 from .compat import to_bytes
 from .connection import Connection, Job, STALL_SECONDS
 from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS
@@ -54,7 +54,8 @@ class HttpJob(Job):
 
     def immediate(self, server):
         request = self.request
-        if request.path == "/invoke" and request.method == "POST" or server.config.api_gateway:
+        if request.path == "/invoke" and request.method == "POST" or server.config.api_gateway or \
+                server.config.function_type == "http":
             return None
         if request.path == "/invoke":
             status, headers, body = 405, [("Allow", "POST"), ("Content-Type", "text/plain; charset=utf-8")], \
@@ -67,6 +68,8 @@ class HttpJob(Job):
 
     def call(self, server, supervisor):
         request = self.request
+        if server.config.function_type == "http":
+            return self.http_function(server, supervisor)
         if request.path == "/invoke" and request.method == "POST":
             return self.invoke(server, supervisor)
         return self.gateway(server, supervisor)
@@ -151,6 +154,32 @@ class HttpJob(Job):
             headers.append(("X-Function-Error-Type", "InvalidGatewayResponse"))
             headers.append(("X-Fnruntime-Error-Detail", reply.problem.replace("\r", " ").replace("\n", " ")[:500]))
         return self.rendered(server, reply.status, headers, reply.body)
+
+    def http_function(self, server, supervisor):
+        """Every request, for an FC HTTP function (--function-type http): its body and request params in, the
+        application's own response out (httpfunction.py)."""
+        invocation = Invocation(body=self.request.body, http=httpfunction.request_params(self.request))
+        if invocation.payload_size() > PAYLOAD_LIMIT:
+            return self.rendered(server, *error_response(
+                server, 413, "PayloadTooLarge", "the request body is %d bytes, over the 6 MB (%d bytes) payload limit"
+                % (invocation.payload_size(), PAYLOAD_LIMIT)))
+        self.finisher = self.http_answered
+        return supervisor.invoke_call(invocation)
+
+    def http_answered(self, server, outcome):
+        """A function error is FC's 502 with the error body and X-Fc-Error-Type: UnhandledInvocationError."""
+        server.echo(outcome.log)
+        if outcome.ok:
+            status, headers, body = httpfunction.response_parts(outcome.result)
+            headers = [(k, v) for k, v in headers if k.lower() not in SERVER_HEADERS]
+        else:
+            status, headers, body = 502, [("Content-Type", "application/json"),
+                                          ("X-Function-Error-Type", outcome.error_type),
+                                          ("X-Fc-Error-Type", "UnhandledInvocationError")], outcome.output_bytes()
+        headers += [("X-Request-Id", outcome.request_id), ("X-Fc-Request-Id", outcome.request_id)]
+        if outcome.instance is not None:
+            headers.append(("X-Function-Instance", str(outcome.instance)))
+        return self.rendered(server, status, headers, body)
 
     def fail(self, server, message):
         return fault_response(message, self.request.keep_alive)

@@ -82,11 +82,13 @@ def size_failure(event, body=None, frame_size=None):
 class Invocation(object):
     """One request. `event` is a decoded JSON value; `body` raw bytes (one of the two is set)."""
 
-    __slots__ = ("event", "body", "invocation_type", "context", "request_id")
+    __slots__ = ("event", "body", "invocation_type", "context", "request_id", "http")
 
-    def __init__(self, event=None, body=None, invocation_type="RequestResponse", context=None, request_id=None):
+    def __init__(self, event=None, body=None, invocation_type="RequestResponse", context=None, request_id=None,
+                 http=None):
         self.event = event
         self.body = body
+        self.http = http  # an HTTP function's request (httpfunction.request_params), its body in `body`
         self.invocation_type = invocation_type
         self.context = context
         self.request_id = request_id or new_request_id()
@@ -108,6 +110,8 @@ class Invocation(object):
             message["event"] = self.event
         if self.context:
             message["context"] = self.context
+        if self.http is not None:
+            message["http"] = self.http
         return message
 
 
@@ -115,7 +119,8 @@ class Outcome(object):
     """The result of one invocation.
 
     `result_kind` is "json" (`result` is JSON text), "text" (a str returned raw), "bytes" (bytes
-    returned raw) or None (no result: an error, or an Event invocation).
+    returned raw), "http" (an HTTP function's response as JSON text: httpfunction.call) or None (no result: an error,
+    or an Event invocation).
     """
 
     def __init__(self, request_id, ok, result_kind=None, result=None, error=None, error_type=None, log="",
@@ -141,6 +146,9 @@ class Outcome(object):
             return to_bytes(json.dumps(self.error))
         if self.invocation_type == "Event" or self.result_kind is None:
             return b""
+        if self.result_kind == "http":
+            from .httpfunction import response_bytes
+            return response_bytes(self.result)
         return to_bytes(self.result)
 
     def shown_result(self):

@@ -10,7 +10,7 @@ import math
 import sys
 
 from . import context as contexts
-from .compat import PY2, binary_type, text_type, to_bytes, to_text
+from .compat import PY2, binary_type, native_str, text_type, to_bytes, to_text
 from .errors import (InvalidEvent, ResultTooLarge, ResultNotSerializable, INITIALIZER_ERROR, LOAD_ERRORS,
                      OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, UNHANDLED, safe_str)
 
@@ -375,7 +375,7 @@ def instance_id():
     import binascii
     import os
     h = to_text(binascii.hexlify(os.urandom(16)))
-    return "c-%s-%s-%s" % (h[:8], h[8:12], h[12:24])
+    return native_str("c-%s-%s-%s" % (h[:8], h[8:12], h[12:24]))
 
 
 def flat_trace(summary):

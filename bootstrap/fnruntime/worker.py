@@ -175,15 +175,18 @@ class Worker(object):
         try:
             event = self.provider.event_from_message(source)
             context = apply_overrides(self.make_context(request_id), overrides)
-            value = self.handler(event, context)
-            self.leave_if_forked(0)
+            if self.config.function_type == "http":
+                kind, payload = "http", self.call_http_function(event, context, source.get("http"))
+                self.leave_if_forked(0)
+            else:
+                value = self.handler(event, context)
+                self.leave_if_forked(0)
+                kind, payload = (None, None) if invocation_type == "Event" else self.provider.serialise(value)
             if invocation_type == "Event":
                 kind, payload = None, None
-            else:
-                kind, payload = self.provider.serialise(value)
-                if len(payload) > PAYLOAD_LIMIT:
-                    raise ResultTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response "
-                                          "limit" % (len(payload), PAYLOAD_LIMIT))
+            elif len(payload) > PAYLOAD_LIMIT:
+                raise ResultTooLarge("the function's result is %d bytes, over the 6 MB (%d bytes) response "
+                                     "limit" % (len(payload), PAYLOAD_LIMIT))
         except SystemExit as exc:
             self.leave_if_forked(exit_status(exc.code))
             self.exit_failure(exc)
@@ -195,6 +198,13 @@ class Worker(object):
                     "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()}
         return {"phase": "result", "ok": True, "kind": kind, "result": payload,
                 "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()}
+
+    def call_http_function(self, body, context, request):
+        """An FC HTTP function on one request (an event that came without one, over the framed protocol or
+        POST /invoke, is a `POST /` with the event as its body)."""
+        from . import httpfunction
+        request = request or {"method": "POST", "path": "/", "request_uri": "/", "headers": []}
+        return httpfunction.call(self.handler, body, context, request)
 
     def answer_forwarded(self, forwarded):
         """A client's request frame forwarded as it came (warm, serving): check it as the server would, run it, and
@@ -242,7 +252,7 @@ class Worker(object):
         failure = None if reply["ok"] else Failure.from_dict(reply["failure"])
         if failure is None:
             outcome.result_kind = reply["kind"]
-            outcome.result = to_text(reply["result"]) if reply["kind"] in ("json", "text") else reply["result"]
+            outcome.result = to_text(reply["result"]) if reply["kind"] in ("json", "text", "http") else reply["result"]
         return conclude(outcome, self.provider, self.config, reply["duration_ms"], reply["max_rss_kb"] / 1024.0,
                         failure)
 
