@@ -2,9 +2,10 @@
 
 `POST /invoke`: the body is the event, the response body is the result; `X-Request-Id` and, on failure,
 `X-Function-Error-Type` headers; 200/202 success, 400 bad event, 413 too large, 500 function error. With
-`--api-gateway` every other request becomes the provider's API Gateway event (apigw.py). Keep-alive, pipelining,
-chunked request bodies and `Expect: 100-continue` work (httpwire.py parses and renders the bytes); malformed or
-oversized requests get a 4xx and the server goes on.
+`--api-gateway` every other request becomes the provider's API Gateway event (apigw.py); with `--function-type
+http` every request goes to an FC HTTP function (httpfunction.py). Keep-alive, pipelining, chunked request bodies and
+`Expect: 100-continue` work (httpwire.py parses and renders the bytes); malformed or oversized requests get a 4xx and
+the server goes on.
 """
 from __future__ import absolute_import, division, print_function
 
