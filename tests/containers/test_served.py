@@ -6,6 +6,7 @@ state kept between invocations, function errors answered and survived, a malform
 import base64
 import json
 import socket
+import uuid
 
 import pytest
 
@@ -47,6 +48,17 @@ def test_warm_container_keeps_module_state(served, tag):
     assert _result(second)["count"] == _result(first)["count"] + 1
     assert second.get("init_duration_ms") is None, "a warm invocation reported a cold start: %r" % second
     assert second["request_id"] != first["request_id"]
+
+
+@pytest.mark.parametrize("tag", TAGS)
+def test_warm_container_keeps_tmp(served, tag):
+    """A file written to /tmp by one invocation is there for the next (the image's writable /tmp, uid 1000)."""
+    name = "warm-%s" % uuid.uuid4().hex
+    first = invoke_framed(served[tag], {"id": 1, "event": {"keep": name, "write": "left by the first"}})
+    second = invoke_framed(served[tag], {"id": 2, "event": {"keep": name, "write": "left by the second"}})
+    third = invoke_framed(served[tag], {"id": 3, "event": {"keep": name}})
+    assert first["ok"] and second["ok"] and third["ok"], (first, second, third)
+    assert [_result(r)["kept"] for r in (first, second, third)] == [None, "left by the first", "left by the second"]
 
 
 @pytest.mark.parametrize("tag", TAGS)
