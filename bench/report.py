@@ -1,8 +1,12 @@
 """Turns bench/results.json into bench/results.md (tables and PASS/FAIL target lines) and the latency plot.
 
-`render(results, png_path)` returns the Markdown text; `targets_text(results)` the target lines alone.
+`render(results, png_path, stale)` returns the Markdown text; `targets_text(results, stale)` the target lines alone.
+`stale` maps (section, version or None) to why those figures no longer describe the code (run.py asks
+provenance.py); they are marked STALE wherever they show. A verdict is FAIL whenever a measured run had an error
+answer (framed `"ok": false`, HTTP non-2xx, socket errors), whatever its speed.
 The hand-written analysis in bench/analysis.md is appended to the generated page as it is.
 """
+import copy
 import os
 import statistics
 
@@ -45,10 +49,52 @@ def versions_of(section):
     return [v for v in VERSIONS if v in section]
 
 
+def annotated(results, stale):
+    """A copy of `results` whose stale figures carry `_stale` (the reason)."""
+    results = copy.deepcopy(results)
+    for (name, version), reason in (stale or {}).items():
+        section = results.get("sections", {}).get(name)
+        if section is None:
+            continue
+        target = section.get(version) if version else section
+        if isinstance(target, dict):
+            target["_stale"] = reason
+    return results
+
+
+def stale_mark(*figures):
+    """` **STALE** (why)` when any of `figures` is stale, else ``."""
+    reasons = [f["_stale"] for f in figures if isinstance(f, dict) and f.get("_stale")]
+    return " **STALE** (%s)" % reasons[0] if reasons else ""
+
+
+def answer_problems(runs):
+    """What went wrong in the answers of these measured runs: error frames, non-2xx answers, socket errors."""
+    problems = []
+    errors = sum(r.get("error_answers") or 0 for r in runs)
+    if errors:
+        problems.append("%d error answers" % errors)
+    non_2xx = sum(r.get("non_2xx") or 0 for r in runs)
+    if non_2xx:
+        problems.append("%d non-2xx answers" % non_2xx)
+    sockets = [r["socket_errors"] for r in runs if r.get("socket_errors")]
+    if sockets:
+        problems.append("socket errors: %s" % "; ".join(sockets[:2]))
+    return problems
+
+
+def checked(ok, runs):
+    """(verdict, note): FAIL with what went wrong when any run had error answers, else PASS/FAIL on `ok`."""
+    problems = answer_problems(runs)
+    if problems:
+        return "FAIL", " — answers failed: %s" % ", ".join(problems)
+    return verdict(ok), ""
+
+
 # -- targets -------------------------------------------------------------------------------------------------------
 
-def target_lines(results):
-    s = sections(results)
+def target_lines(results, stale=None):
+    s = sections(annotated(results, stale) if stale else results)
     lines = []
     cold = s.get("docker-cold", {})
     for v in versions_of(cold):
@@ -57,8 +103,9 @@ def target_lines(results):
             lines.append("- NOT MEASURED cold one-shot py%s: %s" % (v, f["skipped"]))
             continue
         lines.append("- %s cold one-shot py%s within %.1fx of `docker run ... python -c pass`: x%.3f (%.0f vs %.0f ms, "
-                     "+%.0f ms)" % (verdict(f["ratio"] <= COLD_RATIO), v, COLD_RATIO, f["ratio"],
-                                    f["subject_ms"]["median"], f["floor_ms"]["median"], f["overhead_ms"]))
+                     "+%.0f ms)%s" % (verdict(f["ratio"] <= COLD_RATIO), v, COLD_RATIO, f["ratio"],
+                                      f["subject_ms"]["median"], f["floor_ms"]["median"], f["overhead_ms"],
+                                      stale_mark(f)))
     warm = s.get("docker-warm", {})
     for v in versions_of(warm):
         f = warm[v]
@@ -68,27 +115,32 @@ def target_lines(results):
         for channel, label in (("stdio", "`docker run -i` stdio"), ("unix", "bind-mounted unix socket")):
             pair = f[channel]
             ours, floor = median_of(pair["subject"], "p50_us"), median_of(pair["floor"], "p50_us")
-            lines.append("- %s warm p50 py%s over %s within %.1fx of its echo floor: x%.2f (%.1f vs %.1f us)" % (
-                verdict(ours <= WARM_RATIO * floor), v, label, WARM_RATIO, ours / floor, ours, floor))
+            result, note = checked(ours <= WARM_RATIO * floor, pair["subject"] + pair["floor"])
+            lines.append("- %s warm p50 py%s over %s within %.1fx of its echo floor: x%.2f (%.1f vs %.1f us)%s%s" % (
+                result, v, label, WARM_RATIO, ours / floor, ours, floor, note, stale_mark(f)))
         ours = median_of(f["unix"]["subject"], "p50_us")
-        lines.append("- %s warm p50 py%s on the bind-mounted socket under %.0f us: %.1f us" % (
-            verdict(ours < SOCKET_P50_US), v, SOCKET_P50_US, ours))
+        result, note = checked(ours < SOCKET_P50_US, f["unix"]["subject"])
+        lines.append("- %s warm p50 py%s on the bind-mounted socket under %.0f us: %.1f us%s%s" % (
+            result, v, SOCKET_P50_US, ours, note, stale_mark(f)))
     http = s.get("http", {})
     if "servers" in http:
         peer_runs = http["servers"]["functions-framework"].get("8", [])
         peer, peer_p50 = median_of(peer_runs, "per_second"), median_of(peer_runs, "p50_us")
+        every_run = [r for runs in http["servers"].values() for rs in runs.values() for r in rs]
         for name, ratio in HTTP_TARGETS:
             runs = http["servers"].get(name, {}).get("8", [])
             ours, p99 = median_of(runs, "per_second"), median_of(runs, "p99_us")
             if not (ours and peer):
                 continue
+            result, note = checked(ours >= ratio * peer, every_run)
             lines.append("- %s HTTP `%s` at 8 connections at least %.1fx functions-framework (gunicorn, %s workers; "
-                         "Python %s): x%.2f (%.0f vs %.0f requests/s)" % (
-                             verdict(ours >= ratio * peer), name, ratio, http.get("cpus", "?"), http["python"],
-                             ours / peer, ours, peer))
+                         "Python %s): x%.2f (%.0f vs %.0f requests/s)%s%s" % (
+                             result, name, ratio, http.get("cpus", "?"), http["python"], ours / peer, ours, peer,
+                             note, stale_mark(http)))
             if p99 and peer_p50:
-                lines.append("- %s HTTP `%s` p99 at 8 connections below functions-framework's p50: %.0f vs %.0f us" % (
-                    verdict(p99 < peer_p50), name, p99, peer_p50))
+                result, note = checked(p99 < peer_p50, every_run)
+                lines.append("- %s HTTP `%s` p99 at 8 connections below functions-framework's p50: %.0f vs %.0f us"
+                             "%s%s" % (result, name, p99, peer_p50, note, stale_mark(http)))
     elif "skipped" in http:
         lines.append("- NOT MEASURED HTTP: %s" % http["skipped"])
     for where, section in (("image", warm), ("host", s.get("host-warm", {}))):
@@ -96,13 +148,13 @@ def target_lines(results):
             memory = section[v].get("unix", {}).get("memory") if "skipped" not in section[v] else None
             if memory:
                 lines.append("- %s warm instance py%s (%s) under %.0f MB RSS, supervisor + worker: %.1f MB "
-                             "(PSS %.1f MB)" % (verdict(memory["rss_mb"] < RSS_MB), v, where, RSS_MB,
-                                                memory["rss_mb"], memory["pss_mb"]))
+                             "(PSS %.1f MB)%s" % (verdict(memory["rss_mb"] < RSS_MB), v, where, RSS_MB,
+                                                  memory["rss_mb"], memory["pss_mb"], stale_mark(section[v])))
     return lines
 
 
-def targets_text(results):
-    return "Targets:\n" + "\n".join(target_lines(results))
+def targets_text(results, stale=None):
+    return "Targets:\n" + "\n".join(target_lines(results, stale))
 
 
 # -- tables --------------------------------------------------------------------------------------------------------
@@ -120,7 +172,7 @@ def start_rows(section, label_key):
         if "skipped" in f:
             rows.append([v, f["skipped"], "", "", "", "", ""])
             continue
-        rows.append([f.get(label_key, v), "%.1f (%.1f-%.1f)" % (f["floor_ms"]["median"], f["floor_ms"]["p10"],
+        rows.append([str(f.get(label_key, v)) + stale_mark(f), "%.1f (%.1f-%.1f)" % (f["floor_ms"]["median"], f["floor_ms"]["p10"],
                                                                 f["floor_ms"]["p90"]),
                      "%.1f (%.1f-%.1f)" % (f["subject_ms"]["median"], f["subject_ms"]["p10"], f["subject_ms"]["p90"]),
                      "x%.3f" % f["ratio"], "+%.1f" % f["overhead_ms"], f["runs"], busy_load([f])])
@@ -138,7 +190,7 @@ def warm_rows(section, where):
             pair = f[channel]
             floor, ours = pair["floor"], pair["subject"]
             ratio = median_of(ours, "p50_us") / median_of(floor, "p50_us")
-            rows.append(["%s %s (Python %s)" % (where, channel, f.get("python", v)),
+            rows.append(["%s %s (Python %s)%s" % (where, channel, f.get("python", v), stale_mark(f)),
                          spread(floor, "p50_us"), spread(ours, "p50_us"), "x%.2f" % ratio,
                          "%s / %s" % (spread(floor, "p99_us", "%.0f"), spread(ours, "p99_us", "%.0f")),
                          "%s / %s" % (spread(floor, "per_second", "%.0f"), spread(ours, "per_second", "%.0f")),
@@ -161,7 +213,7 @@ def memory_rows(s):
                 procs = ", ".join("%s %.1f MB" % (p["cmdline"].split()[-1] if i == 0 else "worker",
                                                   p.get("rss_kb", 0) / 1024.0)
                                   for i, p in enumerate(memory["processes"]))
-                rows.append(["%s py%s %s" % (where, v, channel), "%.1f" % memory["rss_mb"], "%.1f" % memory["pss_mb"],
+                rows.append(["%s py%s %s%s" % (where, v, channel, stale_mark(section[v])), "%.1f" % memory["rss_mb"], "%.1f" % memory["pss_mb"],
                              procs])
     http = s.get("http", {}).get("servers", {}).get("fnruntime", {})
     for connections, runs in sorted(http.items()):
@@ -187,7 +239,7 @@ def instruction_rows(section):
             continue
         floor, runtime = f.get("floor_round_trip"), f.get("runtime_round_trip")
         ratio = "x%.1f" % (sum(runtime.values()) / sum(floor.values())) if floor and runtime else "-"
-        rows.append([f["python"], millions(f["python_pass"]), millions(f.get("oneshot_supervisor")),
+        rows.append([f["python"] + stale_mark(f), millions(f["python_pass"]), millions(f.get("oneshot_supervisor")),
                      millions(f.get("oneshot_worker")), trip(floor), trip(runtime), ratio])
     return rows
 
@@ -200,8 +252,9 @@ def http_rows(http):
             runs = http["servers"].get(name, {}).get(connections, [])
             if not runs:
                 continue
-            rows.append([name, connections, spread(runs, "per_second", "%.0f"), spread(runs, "p50_us", "%.0f"),
-                         spread(runs, "p99_us", "%.0f"), sum(r.get("non_2xx", 0) for r in runs), busy_load(runs)])
+            rows.append([name + stale_mark(http), connections, spread(runs, "per_second", "%.0f"),
+                         spread(runs, "p50_us", "%.0f"), spread(runs, "p99_us", "%.0f"),
+                         sum(r.get("non_2xx", 0) for r in runs), busy_load(runs)])
     return rows
 
 
@@ -215,15 +268,34 @@ def busy_load(runs):
     return text
 
 
+def stamp_text(stamp):
+    if not stamp:
+        return "no stamp"
+    text = "commit %s%s" % (stamp["commit"][:12], ", dirty" if stamp.get("dirty") else "")
+    if "image" in stamp:
+        text += ", %s %s" % (stamp["image"], "built from this source" if stamp.get("image_current")
+                             else "built from other sources")
+    return text
+
+
 def meta_line(section):
+    """When the section last ran, and the stamp of each version's figures (or of the section's), STALE ones said."""
     meta = section.get("_meta", {})
     if not meta:
         return ""
-    return "_Measured %s at commit %s in %.0f s%s._" % (meta.get("when"), meta.get("commit"), meta.get("seconds", 0),
-                                                       " (--quick smoke run)" if meta.get("quick") else "")
+    line = "_Last run %s in %.0f s%s._" % (meta.get("when"), meta.get("seconds", 0),
+                                          " (--quick smoke run)" if meta.get("quick") else "")
+    versions = versions_of(section)
+    if versions:
+        stamps = ["py%s: %s%s" % (v, stamp_text(section[v].get("_stamp")), stale_mark(section[v]))
+                  for v in versions if "skipped" not in section[v]]
+    else:
+        stamps = ["%s%s" % (stamp_text(section.get("_stamp")), stale_mark(section))]
+    return line + " Measured at: " + "; ".join(stamps) + "."
 
 
-def render(results, png_path):
+def render(results, png_path, stale=None):
+    results = annotated(results, stale)
     s = sections(results)
     plotted = plot(results, png_path)
     machine = next((sec["_meta"]["machine"] for sec in s.values() if "_meta" in sec), {})

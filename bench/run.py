@@ -17,6 +17,7 @@ import tempfile
 import time
 
 import measure
+import provenance
 import report
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
@@ -155,13 +156,14 @@ def framed_pair(opts, floor_server, subject_server, label):
             busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
             server = factory()
             try:
-                measure.round_trips(server.channel, opts.warmup, 0)
+                warmup_errors = measure.round_trips(server.channel, opts.warmup, 0)[2]
                 pids = measure.descendants(server.root_pid())
                 cpu_before = measure.cpu_seconds(pids)
                 load_before = measure.loadavg()
-                latencies, rate = measure.round_trips(server.channel, opts.invocations, 0)
+                latencies, rate, errors = measure.round_trips(server.channel, opts.invocations, 0)
                 cpu_after = measure.cpu_seconds(pids)
                 figures = measure.latency_figures(latencies, rate)
+                figures["error_answers"] = warmup_errors + errors
                 figures["cpu_us_per_invocation"] = sum(cpu_after[p] - cpu_before[p] for p in pids) \
                     / opts.invocations * 1e6
                 figures["load"] = [load_before, measure.loadavg()]
@@ -453,6 +455,8 @@ RUNNERS = {"host-start": section_host_start, "instructions": section_instruction
            "http": section_http,
            "docker-cold": section_docker_cold, "docker-warm": section_docker_warm, "sizes": section_sizes}
 NEEDS_DOCKER = ("docker-cold", "docker-warm", "sizes")
+#: Sections measured per Python version: a run of some versions keeps the others' figures, each with its own stamp.
+PER_VERSION = ("host-start", "host-warm", "instructions", "docker-cold", "docker-warm")
 
 
 # -- main ----------------------------------------------------------------------------------------------------------
@@ -475,6 +479,30 @@ def load_results():
 def git_head():
     out = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return out.stdout.strip()
+
+
+def stamps_before(name, opts):
+    """Each version's stamp (commit, dirty flag; for an image section the image's input hash against the source's),
+    taken before the section measures; {None: stamp} for sections measured once."""
+    if name not in PER_VERSION:
+        return {None: provenance.stamp()}
+    image = name in NEEDS_DOCKER
+    return {version: provenance.stamp("runtime:py%s" % version if image else None) for version in opts.versions}
+
+
+def stale_figures(results):
+    """{(section, version or None): why its figures no longer describe the code at HEAD} for the stale ones."""
+    stale = {}
+    for name, section in results.get("sections", {}).items():
+        kind = "image" if name in NEEDS_DOCKER else "host"
+        keys = [v for v in VERSIONS if v in section and "skipped" not in section[v]] if name in PER_VERSION \
+            else [None]
+        for key in keys:
+            figure = section[key] if key else section
+            reason = provenance.stale_reason(figure.get("_stamp"), kind)
+            if reason:
+                stale[(name, key)] = reason
+    return stale
 
 
 def parse_args(argv):
@@ -522,23 +550,29 @@ def main(argv=None):
                 log("%s: skipped, no Docker engine answers (make engine-up build)" % name)
                 continue
             log("%s:" % name)
+            stamps = stamps_before(name, opts)
             started = time.monotonic()
             figures = RUNNERS[name](opts)
-            section = results["sections"].setdefault(name, {})
-            if name in ("host-start", "host-warm", "instructions", "docker-cold", "docker-warm"):
-                section.update(figures)  # a run of one version keeps the others' figures
+            if name in PER_VERSION:
+                for version, figure in figures.items():
+                    if isinstance(figure, dict) and "skipped" not in figure:
+                        figure["_stamp"] = stamps[version]
+                section = results["sections"].setdefault(name, {})
+                section.update(figures)  # a run of one version keeps the others' figures (and their stamps)
             else:
+                figures["_stamp"] = stamps[None]
                 results["sections"][name] = section = figures
             section["_meta"] = {"when": datetime.datetime.now().isoformat(timespec="seconds"),
                                 "seconds": round(time.monotonic() - started, 1), "commit": git_head(),
-                                "quick": opts.quick, "machine": machine_facts()}
+                                "quick": opts.quick, "machine": machine_facts(),
+                                "versions": sorted(v for v in figures if v in VERSIONS)}
             with open(RESULTS, "w") as handle:
                 json.dump(results, handle, indent=1, sort_keys=True)
     ensure_plotting()
-    markdown = report.render(results, os.path.join(BENCH, "latency.png"))
+    markdown = report.render(results, os.path.join(BENCH, "latency.png"), stale_figures(results))
     with open(os.path.join(BENCH, "results.md"), "w") as handle:
         handle.write(markdown)
-    log("\n" + report.targets_text(results))
+    log("\n" + report.targets_text(results, stale_figures(results)))
     log("wrote bench/results.md, bench/results.json, bench/latency.png")
     return 0
 
