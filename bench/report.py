@@ -172,8 +172,9 @@ def start_rows(section, label_key):
         if "skipped" in f:
             rows.append([v, f["skipped"], "", "", "", "", ""])
             continue
-        rows.append([str(f.get(label_key, v)) + stale_mark(f), "%.1f (%.1f-%.1f)" % (f["floor_ms"]["median"], f["floor_ms"]["p10"],
-                                                                f["floor_ms"]["p90"]),
+        floor = f["floor_ms"]
+        rows.append([str(f.get(label_key, v)) + stale_mark(f),
+                     "%.1f (%.1f-%.1f)" % (floor["median"], floor["p10"], floor["p90"]),
                      "%.1f (%.1f-%.1f)" % (f["subject_ms"]["median"], f["subject_ms"]["p10"], f["subject_ms"]["p90"]),
                      "x%.3f" % f["ratio"], "+%.1f" % f["overhead_ms"], f["runs"], busy_load([f])])
     return rows
@@ -213,8 +214,8 @@ def memory_rows(s):
                 procs = ", ".join("%s %.1f MB" % (p["cmdline"].split()[-1] if i == 0 else "worker",
                                                   p.get("rss_kb", 0) / 1024.0)
                                   for i, p in enumerate(memory["processes"]))
-                rows.append(["%s py%s %s%s" % (where, v, channel, stale_mark(section[v])), "%.1f" % memory["rss_mb"], "%.1f" % memory["pss_mb"],
-                             procs])
+                rows.append(["%s py%s %s%s" % (where, v, channel, stale_mark(section[v])), "%.1f" % memory["rss_mb"],
+                             "%.1f" % memory["pss_mb"], procs])
     http = s.get("http", {}).get("servers", {}).get("fnruntime", {})
     for connections, runs in sorted(http.items()):
         memory = runs[0].get("memory")

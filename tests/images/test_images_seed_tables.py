@@ -2,8 +2,8 @@
 documents list, library and version, with every departure recorded as a deviation that carries its reason.
 
 Seed 001 gives Tencent SCF's Python 3 (3.6) and Python 2 (2.7) tables; seed 002 repeats them as one two-column table
-(without Markdown on Python 3, with "iniparse | - | 1.0.22" where seed 001 has ipaddress 1.0.22, as tencent.toml's header records); seed 000 names
-JD Cloud's boto3 without a version. An entry of a table is either the seed's version (a string) or
+(without Markdown on Python 3, with "iniparse | - | 1.0.22" where seed 001 has ipaddress 1.0.22, as tencent.toml's
+header records); seed 000 names JD Cloud's boto3 without a version. An entry of a table is either the seed's version (a string) or
 `{ table = SEED-VERSION, use = ..., reason = ... }`; a library the seed does not list carries no `table` and a reason.
 The seeds sit in ../shared/seeds beside the clone (FNRUNTIME_SEEDS_DIR elsewhere).
 """
