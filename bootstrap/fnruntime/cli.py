@@ -12,10 +12,11 @@ import json
 import os
 import sys
 
+from . import providers
 from .compat import binary_stdin, binary_stdout, pending_exit_work, signal, to_text, which
-from .config import Config, PROVIDERS
+from .config import Config, PROVIDERS, async_event_limit
 from .errors import UsageError
-from .invocation import Invocation
+from .invocation import Invocation, use_request_id_style
 
 USAGE_EXIT = 2
 
@@ -189,6 +190,11 @@ def read_event(options, stdin):
 
 
 def make_invocation(config, body):
+    limit = async_event_limit(config.provider) if config.invocation_type == "Event" else None
+    if limit is not None and len(body) > limit:
+        raise UsageError("the event is %d bytes, over the %d KB (%d bytes) limit of an asynchronous invocation on %s; "
+                         "send a smaller event, or invoke synchronously (RequestResponse, up to 6 MB)"
+                         % (len(body), limit // 1024, limit, config.provider))
     if config.function_type == "http":
         from .httpfunction import parse_request
         try:
@@ -283,6 +289,7 @@ def main(argv=None, environ=None, exit_process=False):
     try:
         parser, options = parse(argv)
         config = Config.from_options(options, environ)
+        use_request_id_style(providers.get(config.provider).request_id_style)
         if exit_process:
             restart_with_library_path(config, environ, argv)
         if config.debug_port:

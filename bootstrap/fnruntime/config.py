@@ -37,6 +37,11 @@ ENV_NAMES = {
 }
 #: Where the clouds lay out a function's layers; on sys.path after any --layer folder, when it exists.
 CLOUD_LAYER_ROOT = "/opt"
+#: The limits a cloud documents for a function's configuration, checked at start (a usage error names the limit):
+#: JD Cloud's Restrictions page (Introduction/Restrictions.md of its documentation): timeout 1 to 300 s, memory 128
+#: MB to 1 GB in steps of 128 MB, an asynchronous event up to 128 KB. Tencent's and Alibaba's are not checked.
+LIMITS = {"jdcloud": {"cloud": "JD Cloud", "timeout": (1, 300), "memory": (128, 1024, 128),
+                      "async_event_bytes": 128 * 1024}}
 DEFAULT_HANDLERS = {"tencent": "index.main_handler", "aliyun": "index.handler", "jdcloud": "index.handler"}
 DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer_timeout": "3",
             "name": "function", "invocation_type": "RequestResponse",
@@ -131,13 +136,15 @@ class Config(object):
             raise UsageError("function type http (from %s) is FC's HTTP functions: use it with --provider aliyun; "
                              "for %s behind an HTTP server use --serve http:HOST:PORT --api-gateway"
                              % (sources["function_type"], provider))
+        timeout, memory = number("timeout"), number("memory")
+        check_limits(provider, timeout, memory, sources)
         return cls(
             instances=int(instances),
             instance_idle=instance_idle,
             provider=provider,
             handler=pick("handler") or DEFAULT_HANDLERS[provider],
-            timeout=number("timeout"),
-            memory_mb=int(number("memory")),
+            timeout=timeout,
+            memory_mb=int(memory),
             initializer=pick("initializer"),
             initializer_timeout=number("initializer_timeout"),
             name=pick("name"),
@@ -158,6 +165,26 @@ class Config(object):
         self.debug_port = port
         self.debug_wait = wait
         return self
+
+
+def check_limits(provider, timeout, memory, sources):
+    """UsageError when the timeout or the memory size is outside what the provider's cloud accepts (LIMITS)."""
+    limits = LIMITS.get(provider)
+    if limits is None:
+        return
+    low, high = limits["timeout"]
+    if not low <= timeout <= high:
+        raise UsageError("timeout %g s is outside %s's limits of %d to %d seconds (from %s)"
+                         % (timeout, limits["cloud"], low, high, sources["timeout"]))
+    low, high, step = limits["memory"]
+    if not (low <= memory <= high and memory % step == 0):
+        raise UsageError("memory size %g MB is not one %s offers: %d to %d MB in steps of %d (from %s)"
+                         % (memory, limits["cloud"], low, high, step, sources["memory"]))
+
+
+def async_event_limit(provider):
+    """The largest asynchronous (Event) event the provider's cloud accepts, in bytes, or None (not checked)."""
+    return LIMITS.get(provider, {}).get("async_event_bytes")
 
 
 def debug_port(value, sources):

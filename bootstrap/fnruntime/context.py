@@ -49,7 +49,10 @@ def tencent_factory(config, environ):
 
 
 class AttrDict(dict):
-    """A dict whose keys are also attributes (JD Cloud's context)."""
+    """A dict whose keys are also attributes (JD Cloud's context); `vars(context)` gives its fields, as it does for
+    JD's own FContext object."""
+
+    __dict__ = property(lambda self: self)
 
     def __getattr__(self, name):
         try:

@@ -26,6 +26,7 @@ class Provider(object):
     billing_ms = 100
     root_log_format = "%(message)s"
     root_log_level = None  # None: leave Python's default (WARNING)
+    request_id_style = "uuid"  # invocation.RequestIds
     WORDING = {"import": "Unable to import module '%(module)s'", "syntax": "Syntax error in module '%(module)s'",
                "malformed": "Invalid handler '%(handler)s'",
                "missing": "Handler '%(function)s' is missing on module '%(module)s'",
@@ -177,6 +178,7 @@ class Tencent(Provider):
 
 class JDCloud(Provider):
     name = "jdcloud"
+    request_id_style = "base36"
     WORDING = dict(Provider.WORDING, **{"import": "Import module '%(module)s' error",
                                         "missing": "'%(function)s' not find in module '%(module)s'",
                                         "example": "index.handler"})

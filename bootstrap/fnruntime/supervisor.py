@@ -68,7 +68,7 @@ class Supervisor(object):
         self.code_dir = code_dir or self.unpacked or config.code_dir
         self.worker = None
         self.sink = None
-        self.request_ids = request_ids or RequestIds()
+        self.request_ids = request_ids or RequestIds(style=self.provider.request_id_style)
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):

@@ -103,6 +103,7 @@ class Worker(object):
             os.environ.setdefault(key, value)
         self.make_context = self.provider.context_factory(self.config, os.environ)
         self.provider.sanitise_environment(os.environ)  # after the context took what it needs from it
+        os.environ.pop("FUNCTION_PROVIDER", None)  # ours (the image's default profile), not the cloud's: read already
         try:
             os.chdir(self.code_dir)
         except OSError:

@@ -7,6 +7,7 @@ a `Decimal` becomes its string, then `json.dumps(ret, ensure_ascii=False)`); sca
 `str(value)` for what JSON cannot encode).
 """
 import json
+import re
 
 import pytest
 
@@ -123,3 +124,61 @@ def test_invalid_handler_message_suggests_the_providers_default(bootstrap, funct
     run = invoke(bootstrap, function_dir("echo"), "index", {}, provider)
     message = (error_body(run, provider).get("errorMessage") or error_body(run, provider)["error_message"])
     assert message.endswith("for example %s" % example), describe(run)
+
+
+# -- item 18: the runtime as JD's, and what stays ours ----------------------------------------------------------------
+
+JD_REQUEST_ID = re.compile(r"^[0-9a-z]{32}$")
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def test_jdcloud_context_fields_through_vars_and_request_id(bootstrap, function_dir):
+    """JD's FContext is an object with fields (its context page): vars() lists them; ids as JD's: 32 of [0-9a-z]."""
+    run = invoke(bootstrap, function_dir("jd_runtime_facts"), "index.handler", {}, "jdcloud")
+    seen = result_json(run)
+    assert seen["vars"] == ["function", "logset", "logtopic", "request_id"], seen
+    assert seen["function_vars"] == ["function_handler", "function_name", "function_version", "invoked_function_id",
+                                     "memory_size", "timeout"], seen
+    assert JD_REQUEST_ID.match(seen["request_id"]), seen
+
+
+@pytest.mark.parametrize("provider", ["tencent", "aliyun", "jdcloud"])
+def test_function_provider_is_not_in_the_functions_environment(bootstrap, function_dir, provider):
+    """FUNCTION_PROVIDER is the image's default profile, ours: it configured the runtime and is gone before user
+    code runs (the other request ids stay UUIDs)."""
+    handler = "index.main_handler" if provider == "tencent" else "index.handler"
+    event = "" if provider == "aliyun" else {}
+    run = invoke(bootstrap, function_dir("jd_runtime_facts"), handler, event, provider,
+                 env={"FUNCTION_PROVIDER": provider})
+    seen = result_json(run)
+    assert seen["provider_variable"] is None, "FUNCTION_PROVIDER reached the function; " + describe(run)
+    if provider != "jdcloud":
+        assert UUID.match(seen["request_id"]), seen
+
+
+@pytest.mark.parametrize("option, value, named", [
+    ("--timeout", "301", "1 to 300 seconds"), ("--timeout", "0.5", "1 to 300 seconds"),
+    ("--memory", "200", "steps of 128"), ("--memory", "2048", "128 to 1024 MB"), ("--memory", "64", "128 to 1024")])
+def test_jdcloud_limits_are_checked(bootstrap, function_dir, option, value, named):
+    run = invoke(bootstrap, function_dir("hello_world"), "index.handler", {}, "jdcloud", options=[option, value])
+    assert run.status == 2 and run.stdout == b"", describe(run)
+    assert named in run.stderr and "JD Cloud" in run.stderr, describe(run)
+
+
+@pytest.mark.parametrize("options", [["--timeout", "300", "--memory", "1024"], ["--timeout", "1", "--memory", "128"],
+                                     ["--memory", "640"]])
+def test_jdcloud_limits_accept_what_jd_offers(bootstrap, function_dir, options):
+    run = invoke(bootstrap, function_dir("hello_world"), "index.handler", {}, "jdcloud", options=options)
+    assert run.status == 0 and run.stdout == b"hello world", describe(run)
+
+
+def test_jdcloud_async_event_over_128_kb_is_a_usage_error(bootstrap, function_dir):
+    event = json.dumps({"data": "x" * (128 * 1024)})  # on standard input: over the size of one argument
+    run = invoke(bootstrap, function_dir("hello_world"), "index.handler", None, "jdcloud",
+                 options=["--invocation-type", "Event"], stdin=event)
+    assert run.status == 2 and "128 KB" in run.stderr and "asynchronous" in run.stderr, describe(run)
+    small = invoke(bootstrap, function_dir("hello_world"), "index.handler", {"data": "x" * 1000}, "jdcloud",
+                   options=["--invocation-type", "Event"])
+    assert small.status == 0, describe(small)
+    synchronous = invoke(bootstrap, function_dir("hello_world"), "index.handler", None, "jdcloud", stdin=event)
+    assert synchronous.status == 0 and synchronous.stdout == b"hello world", describe(synchronous)

@@ -5,6 +5,7 @@ tests/bootstrap/test_bootstrap_provider_facts.py.
 """
 import http.client
 import json
+import re
 import struct
 
 import pytest
@@ -111,3 +112,24 @@ def test_jdcloud_load_error_body_names_the_python_class_and_headers_keep_the_sta
         frame = json.loads(raw_result_frame(framed, {}).decode("utf-8"))
         assert not frame["ok"] and frame["error_type"] == "ImportModuleError", frame
         assert frame["error"]["error_type"] == "ValueError", frame
+
+
+def test_jdcloud_request_ids_context_and_environment_when_serving(serve):
+    """Item 18 on the servers: JD's 32-character [0-9a-z] request ids (cold and warm, the X-Request-Id header the
+    same), vars(context) with JD's fields, no FUNCTION_PROVIDER in os.environ."""
+    env = {"FUNCTION_PROVIDER": "jdcloud"}
+    http_server = serve("http", "jd_runtime_facts", env=env, handler="index.handler")
+    framed = serve("unix", "jd_runtime_facts", env=env, handler="index.handler")
+    ids = set()
+    for attempt in ("cold", "warm"):
+        response, body = post(http_server, {})
+        seen = json.loads(body)
+        assert response.status == 200 and seen["provider_variable"] is None, (attempt, body)
+        assert re.match(r"^[0-9a-z]{32}$", seen["request_id"]) and response.getheader("X-Request-Id") == \
+            seen["request_id"], (attempt, seen, response.getheaders())
+        assert seen["vars"] == ["function", "logset", "logtopic", "request_id"], seen
+        frame = json.loads(raw_result_frame(framed, {}).decode("utf-8"))
+        assert frame["ok"] and re.match(r"^[0-9a-z]{32}$", frame["request_id"]), frame
+        assert frame["result"]["request_id"] == frame["request_id"] and frame["result"]["provider_variable"] is None
+        ids.update([seen["request_id"], frame["request_id"]])
+    assert len(ids) == 4, ids
