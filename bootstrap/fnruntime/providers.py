@@ -13,8 +13,8 @@ from . import context as contexts
 from .compat import PY2, binary_type, native_str, text_type, to_bytes, to_text
 from .errors import (InvalidEvent, ResultNotSerializable, INITIALIZER_ERROR, LOAD_ERRORS,
                      OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, UNHANDLED, safe_str)
-from .jsontext import (PAYLOAD_LIMIT, file_line_frames, flat_trace, is_decimal, json_text, json_text_unescaped,  # noqa: F401
-                       json_type, native_text)
+from .jsontext import (PAYLOAD_LIMIT, file_line_frames, flat_trace, is_decimal, json_error, json_text,  # noqa: F401
+                       json_text_unescaped, json_type, native_text)
 
 
 def seconds_text(seconds):
