@@ -39,7 +39,7 @@ def test_one_missing_interpreter_fails_ci_naming_it(all_pythons, tmp_path, hidde
     pythons = dict(all_pythons)
     pythons[hidden] = str(tmp_path / "hidden" / ("python" + hidden))
     status, output = run_pytest(["--collect-only", part], pythons)
-    assert status != 0, "CI passed with Python %s missing:\n%s" % (hidden, output)
+    assert status == 4, "CI did not stop with a usage error (pytest exit 4), Python %s missing:\n%s" % (hidden, output)
     assert "Python %s not found" % hidden in output, output
     assert "pyenv install %s" % INSTALL[hidden] in output, output
     assert pythons[hidden] in output, "the message must say where it looked:\n" + output
