@@ -94,10 +94,10 @@ class Worker(object):
         write_all_fd(RESPONSE_FD, pack(message))
 
     def prepare(self):
-        self.provider.prepare_interpreter()
         logs.redirect_standard_streams()
         self.flush_c = logs.c_stdio_flusher()
         logs.install_root_logger(self.provider, self.state)
+        self.provider.prepare_interpreter()  # keeps what the lines above set up
         set_code_paths(self.provider, self.code_dir, self.config.layers, self.runtime_dir)
         for key, value in self.provider.runtime_environment(self.config).items():
             os.environ.setdefault(key, value)

@@ -160,6 +160,11 @@ def test_fc_docker_spellings(bootstrap, function_dir, tmp_path):
     piped = invoke(bootstrap, function_dir("echo"), None, None, "aliyun",
                    options=["--handler", "index.handler", "--stdin"], stdin=b'{"from": "stdin"}')
     assert base64.b64decode(result_json(piped)["event_b64"]) == b'{"from": "stdin"}', describe(piped)
+    where = invoke(bootstrap, function_dir("echo"), None, None, "tencent", options=["--handler", "index.where"])
+    assert set(result_json(where)) == {"file", "sys_path", "cwd"}, "--handler names the function; " + describe(where)
+    evented = invoke(bootstrap, function_dir("echo"), None, None, "tencent",
+                     options=["--event", '{"k": "from --event"}', "--handler", "index.main_handler"])
+    assert "from --event" in evented.stdout.decode(), "--event is the event; " + describe(evented)
 
 
 def test_handler_given_twice_is_a_usage_error(bootstrap, function_dir):
