@@ -249,7 +249,6 @@ class Aliyun(Provider):
 
     def prepare_interpreter(self):
         """FC's 2.7 runtime makes UTF-8 the default encoding (reload(sys); sys.setdefaultencoding)."""
-        import sys
         if PY2 and sys.getdefaultencoding() != "utf-8":
             saved = dict(vars(sys))  # reload(sys) puts back sys.stdout, sys.path... as they were at start
             reload(sys)  # noqa: F821 (2.7's builtin)
@@ -413,5 +412,4 @@ def raw_body(message):
 
 
 def _version():
-    import sys
     return sys.version_info[:2]
