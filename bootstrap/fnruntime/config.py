@@ -136,6 +136,9 @@ class Config(object):
             raise UsageError("function type http (from %s) is FC's HTTP functions: use it with --provider aliyun; "
                              "for %s behind an HTTP server use --serve http:HOST:PORT --api-gateway"
                              % (sources["function_type"], provider))
+        if function_type == "http" and options.get("api_gateway"):
+            raise UsageError("--api-gateway turns requests into API Gateway events, but function type http (from %s) "
+                             "takes the HTTP requests themselves: drop one of the two" % sources["function_type"])
         timeout, memory = number("timeout"), number("memory")
         check_limits(provider, timeout, memory, sources)
         return cls(

@@ -44,6 +44,7 @@ def test_function_error_exits_1_with_its_body(bootstrap, function_dir):
     (["--function-type", "http", "--provider", "tencent"], {}, "use it with --provider aliyun"),
     ([], {"FUNCTION_TYPE": "websocket"}, "unknown function type 'websocket'"),
     (["--function-type", "http"], {"_EVENT": "x"}, "raw HTTP request"),
+    (["--function-type", "http", "--serve", "http:127.0.0.1:0", "--api-gateway"], {}, "drop one of the two"),
 ])
 def test_usage_errors(bootstrap, function_dir, options, env, message):
     event = "not a request" if env.pop("_EVENT", None) else "{}"
