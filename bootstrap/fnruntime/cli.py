@@ -77,6 +77,9 @@ def build_parser():
     parser.add_argument("--layer", dest="layers", action="append", metavar="DIR",
                         help="a layer folder, laid out as the cloud's /opt; repeatable, first given first on sys.path "
                              "[FUNCTION_LAYERS, colon-separated]; /opt itself follows when it exists")
+    parser.add_argument("--watch", action="store_true",
+                        help="with --serve: after a change to the code folder, the next invocation starts a fresh "
+                             "instance (cold) [FUNCTION_WATCH=1]")
     fc = parser.add_argument_group("fc-docker's spellings (aliyun/fc-docker's run images)")
     fc.add_argument("--handler", dest="handler_option", metavar="HANDLER", help="the same as HANDLER")
     fc.add_argument("--event", dest="event_option", metavar="EVENT", help="the same as EVENT")
@@ -100,7 +103,7 @@ PLAIN_OPTIONS = {"--provider": ("provider", PROVIDERS), "--timeout": ("timeout",
                  "--invocation-type": ("invocation_type", ("RequestResponse", "Event")), "--layer": ("layers", None)}
 #: Options that may be given more than once (a list, in order).
 PLAIN_REPEATED = frozenset(["layers"])
-PLAIN_FLAGS = {"--api-gateway": "api_gateway", "--debug-no-wait": "debug_no_wait"}
+PLAIN_FLAGS = {"--api-gateway": "api_gateway", "--debug-no-wait": "debug_no_wait", "--watch": "watch"}
 
 
 def parse_plain(argv):
@@ -112,7 +115,7 @@ def parse_plain(argv):
     million instructions on 2.7 to 3.7), on every cold start.
     """
     options = dict((dest, None) for dest, _ in PLAIN_OPTIONS.values())
-    options.update(handler=None, event=None, api_gateway=False, debug_no_wait=False)
+    options.update(handler=None, event=None, api_gateway=False, debug_no_wait=False, watch=False)
     positionals, runs, after_positional = [], 0, False
     index = 0
     while index < len(argv):

@@ -34,6 +34,7 @@ ENV_NAMES = {
     "instances": ("FUNCTION_INSTANCES",),
     "instance_idle": ("FUNCTION_INSTANCE_IDLE",),
     "function_type": ("FUNCTION_TYPE",),
+    "watch": ("FUNCTION_WATCH",),
 }
 #: Where the clouds lay out a function's layers; on sys.path after any --layer folder, when it exists.
 CLOUD_LAYER_ROOT = "/opt"
@@ -59,7 +60,7 @@ class Config(object):
 
     def __init__(self, provider, handler, timeout, memory_mb, initializer, initializer_timeout, name,
                  code_dir, zip_path, invocation_type, serve, api_gateway, environ, layers=(), instances=1,
-                 instance_idle=None, function_type="event"):
+                 instance_idle=None, function_type="event", watch=False):
         self.provider = provider
         self.handler = handler
         self.timeout = timeout
@@ -77,6 +78,7 @@ class Config(object):
         self.environ = environ
         self.layers = list(layers)
         self.function_type = function_type
+        self.watch = watch
 
     @classmethod
     def from_options(cls, options, environ):
@@ -159,6 +161,7 @@ class Config(object):
             environ=dict(environ),
             layers=layers,
             function_type=function_type,
+            watch=watch_flag(options.get("watch"), environ),
         ).with_debugger(debug_port(pick("debug_port"), sources),
                         not (options.get("debug_no_wait") or truthy(environ.get("FUNCTION_DEBUG_NO_WAIT"))))
 
@@ -223,6 +226,16 @@ def layer_folders(option_values, environ):
     if os.path.isdir(CLOUD_LAYER_ROOT) and CLOUD_LAYER_ROOT not in folders:
         folders.append(CLOUD_LAYER_ROOT)
     return folders
+def watch_flag(option, environ):
+    """--watch, else FUNCTION_WATCH (1/true/yes/on, or 0/false/no/off/empty)."""
+    if option:
+        return True
+    value = (environ.get("FUNCTION_WATCH") or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise UsageError("FUNCTION_WATCH must be 1 or 0 (true/false), got %r" % environ.get("FUNCTION_WATCH"))
 
 
 def find_code_dir():

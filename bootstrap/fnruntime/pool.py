@@ -7,17 +7,21 @@ pool never waits: a started call (Supervisor.invoke_call / forward_call) yields 
 next message; the instance then watches its worker's answer and log pipes in the loop's poll and is looked at on
 every tick (deadline, memory, exit), and the message goes back into the call, until the call is done and its job
 turns the result into the answer (`Server.answer`). A timeout, crash or memory overrun ends only that instance's worker;
-its next request starts it afresh.
+its next request starts it afresh. With `--watch` (watch.py) a request first looks at the code folder: after a change
+the idle instances' workers end at once and the busy ones' when they finish, so every later request starts cold.
 """
 from __future__ import absolute_import, division, print_function
 
 import select
+import sys
 import types
 
-from .compat import monotonic
+from .compat import monotonic, to_bytes
 from .errors import TIMEOUT
 from .invocation import RequestIds
+from .protocol import write_all_fd
 from .supervisor import Done, Supervisor
+from .watch import CodeWatch, describe
 from .workerprocess import POLL_SECONDS
 
 
@@ -34,6 +38,7 @@ class Instance(object):
         self.fds = ()
         self.hold = None
         self.idle_since = monotonic()
+        self.stale = False  # --watch: the code changed while it ran; its worker ends when it finishes
 
     def start(self, conn, reply):
         self.conn, self.reply = conn, reply
@@ -139,6 +144,29 @@ class Pool(object):
         self.idle = []  # free instances, the one used last at the end
         self.busy = 0
         self.server = None
+        self.code_watch = None
+        if config.watch and not config.zip_path and self.code_dir:
+            self.code_watch = CodeWatch(self.code_dir)
+            # Workers are forked from here and then write no bytecode: a .pyc written in the same second as an edit
+            # of the same size would look current to the next cold start.
+            sys.dont_write_bytecode = True
+
+    def check_code(self):
+        """--watch: when the code folder changed since the last look, no warm worker may serve the next request."""
+        changed = self.code_watch.changed()
+        warm = [i for i in self.instances if i.supervisor.worker is not None]
+        if not changed or not warm:
+            return
+        try:
+            write_all_fd(2, to_bytes("fnruntime: %s changed: this invocation starts a fresh instance (a cold "
+                                     "start)\n" % describe(changed)))
+        except (IOError, OSError):
+            pass
+        for instance in warm:
+            if instance.call is None:
+                instance.supervisor.kill()
+            else:
+                instance.stale = True
 
     def attach(self, server):
         self.server = server
@@ -149,6 +177,8 @@ class Pool(object):
 
     def start(self, conn, reply):
         """Run a request on the warm idle instance used last, else on any idle one, else on a new one."""
+        if self.code_watch is not None:
+            self.check_code()
         instance = None
         for candidate in reversed(self.idle):
             if candidate.supervisor.worker is not None:
@@ -171,6 +201,9 @@ class Pool(object):
 
     def finished(self, instance, conn, reply, data):
         self.busy -= 1
+        if instance.stale:
+            instance.stale = False
+            instance.supervisor.kill()
         instance.idle_since = monotonic()
         self.idle.append(instance)
         self.server.answer(conn, reply, data)

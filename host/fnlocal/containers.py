@@ -87,6 +87,13 @@ def code_mounts(function, env):
     return {function.code: {"bind": function.code_mount, "mode": "ro"}}
 
 
+def container_name(function):
+    """fnlocal-<function>-<6 hex>: readable in `docker ps`, unique."""
+    import re
+    import uuid
+    return "fnlocal-%s-%s" % (re.sub(r"[^A-Za-z0-9_.-]", "-", function.name)[:40], uuid.uuid4().hex[:6])
+
+
 def labels(function, project):
     return {LABEL: owner_label(), LABEL + ".project": project or "", LABEL + ".function": function.name}
 
@@ -120,6 +127,7 @@ def invoke_once(function, event, overrides=None, image=None, project=None, stdou
     container = None
     try:
         container = client.containers.create(tag, command=command, environment=env, volumes=volumes,
+                                             name=container_name(function),
                                              labels=labels(function, project), stdin_open=False, tty=False)
         stream = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True)
         container.start()
@@ -251,6 +259,7 @@ class ContainerPool:
         options = dict(instances=instances, watch=watch, overrides=overrides, image=image)
         container = self.client.containers.create(
             tag, command=["--serve", "http:0.0.0.0:%d" % SERVE_PORT], environment=env, volumes=volumes,
+            name=container_name(function),
             labels=labels(function, self.project_name), ports={"%d/tcp" % SERVE_PORT: ("127.0.0.1", None)},
             tty=False, stdin_open=False)
         instance = Instance(self, function, container, options)

@@ -63,6 +63,7 @@ class Function:
     template: Optional[str] = None       # the template file and line it came from, for messages
     line: Optional[int] = None
     notes: List[str] = dataclasses.field(default_factory=list)  # warnings to show once (a mapped runtime...)
+    aliases: List[str] = dataclasses.field(default_factory=list)  # other names it answers to (a component's)
 
     @property
     def code_mount(self):
@@ -124,7 +125,8 @@ class Project:
                 return self.functions[0]
             raise ProjectError("%s has %d functions: name one (%s)" % (self.template, len(self.functions), names))
         for function in self.functions:
-            if function.name == name or (function.service and "%s/%s" % (function.service, function.name) == name):
+            if function.name == name or name in function.aliases or (
+                    function.service and "%s/%s" % (function.service, function.name) == name):
                 return function
         raise ProjectError("no function %r in %s: its functions are %s" % (name, self.template, names))
 

@@ -96,13 +96,16 @@ def component_function(path, document):
     inputs = expand(mapping(path, document, "inputs", required=True), lookup)
     name = str(inputs.get("name") or document.get("name") or "function")
     env = environment(path, mapping(path, inputs, "environment"), "variables")
-    return common.build(
+    function = common.build(
         path, inputs, "runtime" if "runtime" in inputs else None, PROVIDER, name, inputs.get("runtime") or
         "Python2.7", inputs.get("handler") or "index.main_handler", source(path, inputs, "src"),
         timeout=number(path, inputs, "timeout", 3), memory=int(number(path, inputs, "memorySize", 128)),
         initializer_timeout=number(path, inputs, "initTimeout", None) if inputs.get("initTimeout") else None,
         env=env, triggers=triggers_of(path, inputs, name, ("environment", "stageName")),
         service=str(inputs.get("namespace") or "default"))
+    # the instance's name and its folder's name work as well as the cloud's `${name}-${stage}-${app}`
+    function.aliases = sorted({str(document.get("name") or ""), os.path.basename(os.path.dirname(path))} - {"", name})
+    return function
 
 
 def read_component_folder(folder, paths):
