@@ -26,6 +26,8 @@ def load(path):
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = "%s, line %d, column %d" % (path, mark.line + 1, mark.column + 1) if mark else path
+        if exc.context_mark and mark and exc.context_mark.line != mark.line:
+            where += " (in what starts on line %d)" % (exc.context_mark.line + 1)
         problem = " ".join(part for part in (exc.context, exc.problem) if part)
         raise ProjectError("%s: the template does not parse as YAML: %s; fix it there (indentation, a missing ':' "
                            "or quote)" % (where, problem or exc))
