@@ -1,0 +1,145 @@
+"""Live reload. The runtime's serve modes with `--watch` / FUNCTION_WATCH=1 (on the real 2.7, 3.6 and 3.7): an edit of
+the code folder is served by the next invocation from a fresh instance (a cold start, a log line naming the file),
+and without it the warm instance keeps its code. `start-api --watch` in the images: an edit of a handler is seen by
+the next request within 2 s of the write on 2.7, 3.6 and 3.7, and a template change restarts what it changed."""
+import json
+import os
+import sys
+import time
+
+import pytest
+
+from projectkit import StartedApi, request, require_images
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serve"))
+import servekit  # noqa: E402
+from fnruntime.client import invoke_http  # noqa: E402
+
+HANDLER = "import os\nfrom lib import helper\n\ndef main_handler(event, context):\n    return {'version': %r, " \
+          "'helper': helper.NAME, 'pid': os.getpid()}\n"
+
+
+def code_folder(tmp_path, version="v1"):
+    code = tmp_path / "code"
+    (code / "lib").mkdir(parents=True)
+    (code / "lib" / "__init__.py").write_text("")
+    (code / "lib" / "helper.py").write_text("NAME = 'h1'\n")
+    (code / "index.py").write_text(HANDLER % version)
+    for folder, dirs, files in os.walk(str(tmp_path)):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    return code
+
+
+def invoke(served):
+    result = invoke_http(served.address, b"{}", timeout=30)
+    assert result.status == 200, result
+    return json.loads(result.body), result.headers
+
+
+def test_runtime_watch_serves_an_edit_from_a_fresh_instance(python, tmp_path):
+    code = code_folder(tmp_path)
+    served = servekit.start(python, "http", str(code), tmp_path, ["--watch"])
+    try:
+        assert "watching %s for changes" % code in served.stderr()
+        first, headers = invoke(served)
+        assert first["version"] == "v1" and "x-function-init-duration-ms" in headers
+        warm, headers = invoke(served)
+        assert warm["pid"] == first["pid"] and "x-function-init-duration-ms" not in headers
+        (code / "index.py").write_text(HANDLER % "v2")  # same size, same second: mtime_ns and inode tell
+        edited, headers = invoke(served)
+        assert edited["version"] == "v2" and edited["pid"] != first["pid"]
+        assert "x-function-init-duration-ms" in headers  # a cold start
+        assert "fnruntime: index.py changed: this invocation starts a fresh instance" in served.stderr()
+        (code / "lib" / "helper.py").write_text("NAME = 'h2'\n")
+        assert invoke(served)[0]["helper"] == "h2"
+        assert "lib/helper.py changed" in served.stderr()
+        assert invoke(served)[0]["pid"] == invoke(served)[0]["pid"]  # warm again until the next change
+    finally:
+        served.close()
+
+
+def test_runtime_watch_from_the_environment_in_a_framed_mode(python, tmp_path):
+    code = code_folder(tmp_path)
+    served = servekit.start(python, "tcp", str(code), tmp_path, env={"FUNCTION_WATCH": "1"})
+    try:
+        with served.client() as client:
+            assert client.invoke({}).result["version"] == "v1"
+            (code / "index.py").write_text(HANDLER % "v3")
+            response = client.invoke({})
+            assert response.result["version"] == "v3" and response.init_duration_ms is not None
+    finally:
+        served.close()
+
+
+def test_without_watch_the_warm_instance_keeps_its_code(python, tmp_path):
+    code = code_folder(tmp_path)
+    served = servekit.start(python, "http", str(code), tmp_path)
+    try:
+        assert invoke(served)[0]["version"] == "v1"
+        (code / "index.py").write_text(HANDLER % "v2")
+        assert invoke(served)[0]["version"] == "v1"
+        assert "changed" not in served.stderr()
+    finally:
+        served.close()
+
+
+def test_a_bad_function_watch_value_is_refused(python, tmp_path):
+    import subprocess
+    env = servekit.clean_environment({"FUNCTION_WATCH": "maybe"})
+    process = subprocess.run([python.path, servekit.BOOTSTRAP, "--code", str(code_folder(tmp_path)), "--serve",
+                              "http:127.0.0.1:0"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             timeout=60)
+    assert process.returncode == 2 and b"FUNCTION_WATCH must be 1 or 0" in process.stderr
+
+
+# -- start-api --watch in the images ------------------------------------------------------------------------------------
+
+PROJECTS = {
+    "py27": ("runtime:py27-tencent", "serverless.yml",
+             "service: w\nprovider:\n  name: tencent\n  runtime: Python2.7\n  environment:\n    variables:\n"
+             "      COLOUR: red\nfunctions:\n  page:\n    handler: index.main_handler\n    events:\n      - apigw:\n"
+             "          parameters: {httpMethod: GET, path: /page}\n", "COLOUR: red", "COLOUR: blue"),
+    "py36": ("runtime:py36-tencent", "template.yaml",
+             "Resources:\n  default:\n    Type: TencentCloud::Serverless::Namespace\n    page:\n"
+             "      Type: TencentCloud::Serverless::Function\n      Properties:\n        CodeUri: ./\n"
+             "        Handler: index.main_handler\n        Runtime: Python3.6\n        Environment:\n"
+             "          Variables: {COLOUR: red}\n        Events:\n          api:\n            Type: APIGW\n",
+             "{COLOUR: red}", "{COLOUR: blue}"),
+    "py37": ("runtime:py37-jdcloud", "template.yaml",
+             "Resources:\n  page:\n    Type: JDCloud::Serverless::Function\n    Properties:\n"
+             "      Handler: index.main_handler\n      Runtime: python3.7\n      CodeUri: ./\n"
+             "      Env: {COLOUR: red}\n      Events:\n        - Type: Api\n          Properties: {Path: /page, "
+             "Method: GET}\n", "{COLOUR: red}", "{COLOUR: blue}"),
+}
+PAGE = "import os, sys\n\ndef main_handler(event, context):\n    return {'statusCode': 200, 'headers': {}, " \
+       "'body': '%s %%s %%d.%%d' %% (os.environ['COLOUR'], sys.version_info[0], sys.version_info[1])}\n"
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("version", sorted(PROJECTS))
+def test_start_api_watch_sees_an_edit_and_a_template_change(version, tmp_path, docker_engine):
+    image, name, template, before, after = PROJECTS[version]
+    require_images(docker_engine, image)
+    (tmp_path / name).write_text(template)
+    (tmp_path / "index.py").write_text(PAGE % "one")
+    os.chmod(str(tmp_path), 0o755)
+    os.chmod(str(tmp_path / "index.py"), 0o644)
+    api = StartedApi(tmp_path / name, ["--watch"], log_path=str(tmp_path.parent / ("%s.log" % version)))
+    try:
+        path = "/page"  # scfcli's APIGW trigger answers at /<function name>
+        status, _, body = api.get(path)
+        assert status == 200 and body.decode() == "one red %s.%s" % (version[2], version[3]), (body, api.stderr())
+        assert "watching /" in api.stderr(), "the image's runtime has no --watch: rebuild it (make build)"
+        (tmp_path / "index.py").write_text(PAGE % "two")
+        written = time.monotonic()
+        status, _, body = api.get(path)
+        assert body.decode().startswith("two red") and time.monotonic() - written < 2.0, body
+        assert "index.py changed: this invocation starts a fresh instance" in api.stderr()
+        offset = len(api.stderr())
+        (tmp_path / name).write_text(template.replace(before, after))
+        api.wait_for(r"page changed in the template: a fresh container serves it", timeout=120, after=offset)
+        assert api.get(path)[2].decode().startswith("two blue")
+    finally:
+        assert api.stop() == 0
