@@ -53,9 +53,9 @@ def alive(owner):
         os.kill(int(pid), 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
-    return int(pid) != 0
+    except PermissionError:  # another user's process: alive
+        pass
+    return True
 
 
 def remove_leftovers(client):

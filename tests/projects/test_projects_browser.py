@@ -1,0 +1,89 @@
+"""A real browser against `fnruntime local start-api`: Debian's headless chromium, driven by selenium, loads the page
+of the jd-sca example's Flask app (behind JD's preinstalled jdcloud_wsgi_wrapper, on runtime:py37-jdcloud, Flask
+installed into the function's folder as users do), submits its form and reads the result page.
+
+Needs `chromium` and `chromium-driver` (Debian) and `selenium`: skipped locally without them, failed under CI."""
+import fcntl
+import os
+import shutil
+import sys
+
+import pytest
+
+from projectkit import StartedApi, require_images
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serve"))
+import servekit  # noqa: E402
+
+pytestmark = pytest.mark.docker
+FLASK_PACKAGES = ("flask", "werkzeug", "jinja2", "itsdangerous", "click", "markupsafe", "importlib_metadata", "zipp",
+                  "typing_extensions.py")
+
+
+@pytest.fixture(scope="module")
+def flask37(request):
+    """Flask for Python 3.7, from the suites' shared library cache (the `hostlibs` pins; pyenv's 3.7 installs it)."""
+    root = servekit._ROOT
+    interpreter = request.config.stash[root.PYTHONS_KEY]["3.7"]
+    root.require_python(request.config, "3.7")
+    target = os.path.join(root.HOSTLIBS, interpreter.tag)
+    os.makedirs(root.HOSTLIBS, exist_ok=True)
+    with open(target + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp = os.path.join(target, ".pins")
+        if not os.path.exists(stamp) or open(stamp).read().strip() != root._pins_digest("3.7"):
+            root._install_hostlibs(interpreter, target)
+    return target
+
+
+@pytest.fixture
+def browser(tmp_path):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serve"))
+    from test_serve_browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, missing
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        missing("selenium is not installed: pip install selenium (it is in the dev dependencies)")
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not os.access(path, os.X_OK):
+            missing("%s not found: apt-get install chromium chromium-driver (%s)" % (path, package))
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS + ("--user-data-dir=%s" % (tmp_path / "chromium-profile"),):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_a_flask_page_served_by_start_api_submits_its_form(project_copy, flask37, browser, docker_engine, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    require_images(docker_engine, "runtime:py37-jdcloud")
+    project = project_copy("jd-sca")
+    for name in FLASK_PACKAGES:  # what `pip install -r requirements.txt -t web/` puts there
+        source = os.path.join(flask37, name)
+        (shutil.copytree if os.path.isdir(source) else shutil.copy)(source, str(project / "web" / name))
+    for folder, dirs, files in os.walk(str(project)):
+        os.chmod(folder, 0o755)
+        for entry in files:
+            os.chmod(os.path.join(folder, entry), 0o644)
+    api = StartedApi(project / "template.yaml", log_path=str(tmp_path / "start-api.log"))
+    try:
+        browser.get(api.url + "/")
+        assert browser.title == "Greeter", browser.page_source[:1000] + api.stderr()[-3000:]
+        browser.find_element(By.ID, "name").send_keys(u"Zoë & <Ann>")
+        browser.find_element(By.ID, "submit").click()
+        WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "greeting")))
+        assert browser.title == "Greeting"
+        assert browser.find_element(By.ID, "greeting").text == u"Hello, Zoë & <Ann>!"
+        log = api.stderr()
+        assert '"POST /invoke HTTP/1.1" 200' in log and "[web]" in log
+    finally:
+        assert api.stop() == 0
