@@ -24,8 +24,10 @@ FLASK_PACKAGES = ("flask", "werkzeug", "jinja2", "itsdangerous", "click", "marku
 def flask37(request):
     """Flask for Python 3.7, from the suites' shared library cache (the `hostlibs` pins; pyenv's 3.7 installs it)."""
     root = servekit._ROOT
-    interpreter = request.config.stash[root.PYTHONS_KEY]["3.7"]
-    root.require_python(request.config, "3.7")
+    interpreter = root.discover_pythons(os.environ)["3.7"]
+    if interpreter.path is None:
+        message = root.missing_python_message("3.7", interpreter.looked_at)
+        pytest.fail(message) if root.pythons_required(os.environ) else pytest.skip(message)
     target = os.path.join(root.HOSTLIBS, interpreter.tag)
     os.makedirs(root.HOSTLIBS, exist_ok=True)
     with open(target + ".lock", "w") as lock:
