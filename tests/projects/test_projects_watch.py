@@ -60,6 +60,29 @@ def test_runtime_watch_serves_an_edit_from_a_fresh_instance(python, tmp_path):
         served.close()
 
 
+def test_runtime_watch_retires_every_instance(python, tmp_path):
+    """With --instances 2 both warm instances serve the edit: the idle one ends at once, a busy one when it is done."""
+    import concurrent.futures
+    code = code_folder(tmp_path)
+    (code / "index.py").write_text((HANDLER % "v1").replace("def main_handler(event, context):\n",
+                                                            "def main_handler(event, context):\n"
+                                                            "    import time; time.sleep(0.3)\n"))
+    served = servekit.start(python, "http", str(code), tmp_path, ["--watch", "--instances", "2"])
+    try:
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            first = [r[0] for r in pool.map(lambda _: invoke(served), range(2))]
+        assert {r["version"] for r in first} == {"v1"} and len({r["pid"] for r in first}) == 2
+        (code / "index.py").write_text((HANDLER % "v2").replace("def main_handler(event, context):\n",
+                                                                "def main_handler(event, context):\n"
+                                                                "    import time; time.sleep(0.3)\n"))
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            second = [r[0] for r in pool.map(lambda _: invoke(served), range(2))]
+        assert {r["version"] for r in second} == {"v2"}
+        assert not {r["pid"] for r in second} & {r["pid"] for r in first}
+    finally:
+        served.close()
+
+
 def test_runtime_watch_from_the_environment_in_a_framed_mode(python, tmp_path):
     code = code_folder(tmp_path)
     served = servekit.start(python, "tcp", str(code), tmp_path, env={"FUNCTION_WATCH": "1"})
