@@ -231,7 +231,7 @@ def test_past_the_queue_bound_requests_are_throttled_and_the_server_keeps_servin
     """One instance held; 128 clients' requests wait (the bound); the 129th client's request is refused at once with
     429 / TooManyRequests (tencent's statusCode 432), while the held one still runs; then every waiting request is
     answered and the server serves on."""
-    served = serve(mode, "serve_mix", args=["--timeout", "60"])
+    served = serve(mode, "serve_mix", args=["--timeout", "60", "--provider", "tencent"])  # its statusCode 432
     event, marker, release = servekit.hold_event(tmp_path, "queue")
     holder = served.raw_socket(timeout=60)
     body, count = event, {"action": "count"}
