@@ -229,7 +229,7 @@ def conclude(outcome, provider, config, duration_ms, max_memory_mb, failure=None
     outcome.ok = False
     outcome.error_type = failure.error_type
     outcome.error = provider.error_body(failure, outcome.request_id)
-    lines = [failure.message] if failure.error_type in STOPPED else []
+    lines = [provider.log_line(outcome.request_id, failure.message)] if failure.error_type in STOPPED else []
     return lines + provider.end_lines(outcome.request_id, outcome, config, "")
 
 

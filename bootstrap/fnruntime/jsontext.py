@@ -68,6 +68,18 @@ def unicode_strings(value):
     return value
 
 
+def utf8_strings(value):
+    """A decoded JSON value with every 2.7 unicode string (keys too) as a UTF-8 byte string, as Tencent's 2.7 runtime
+    hands the event (scfcli evaluates the event's JSON text as a Python literal: `{'key1': 'test value 1'}`)."""
+    if isinstance(value, text_type):
+        return value.encode("utf-8")
+    if isinstance(value, dict):
+        return dict((utf8_strings(k), utf8_strings(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [utf8_strings(item) for item in value]
+    return value
+
+
 def json_error(value, **options):
     """The exception json.dumps raises for `value`, or None."""
     try:

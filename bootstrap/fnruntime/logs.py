@@ -81,7 +81,8 @@ def configure_root_logger(logging, provider, state, stream):
     """`stream` closed by user code since: the worker has put a fresh one on sys.stderr (worker.restore_log_fds)."""
     handler = logging.StreamHandler(sys.stderr if getattr(stream, "closed", False) else stream)
     formatter = logging.Formatter(provider.root_log_format, datefmt="%Y-%m-%dT%H:%M:%S")
-    formatter.converter = time.gmtime
+    offset = provider.log_utc_offset
+    formatter.converter = (lambda seconds: time.gmtime(seconds + offset)) if offset else time.gmtime
     handler.setFormatter(formatter)
     handler.addFilter(request_id_filter(logging, state))
     root = logging.getLogger()

@@ -14,17 +14,24 @@ LOG_CAP_BYTES = 1024 * 1024
 class LogSink(object):
     """Collects one invocation's log: streams it (one-shot) or buffers it up to a cap (serving)."""
 
-    def __init__(self, stream=None, cap=LOG_CAP_BYTES):
+    def __init__(self, stream=None, cap=LOG_CAP_BYTES, prefix=None):
         self.stream = stream
         self.cap = cap
+        self.prefix = prefix  # None, or a function giving the bytes put before each line the function writes
         self.parts = []
         self.size = 0
         self.dropped = 0
         self.at_line_start = True
 
     def write(self, data):
+        """What the function wrote (each line after the provider's prefix, if it has one)."""
         if not data:
             return
+        if self.prefix is not None:
+            data = prefixed(data, self.prefix(), self.at_line_start)
+        self.store(data)
+
+    def store(self, data):
         self.at_line_start = data.endswith(b"\n")
         if self.stream is not None:
             self.stream.write(data)
@@ -47,14 +54,14 @@ class LogSink(object):
         text = ("" if self.at_line_start else "\n") + "".join(line + "\n" for line in lines)
         data = to_bytes(text)
         if self.stream is not None:
-            self.write(data)
+            self.store(data)
         else:
             self.parts.append(data)
             self.at_line_start = True
 
     def with_opening(self, opening):
         """A copy of this log with `opening` (text: whole lines) in front of it, as if written first."""
-        sink = LogSink(self.stream, self.cap)
+        sink = LogSink(self.stream, self.cap, self.prefix)
         sink.parts = [to_bytes(opening)] + self.parts
         sink.size, sink.dropped = self.size, self.dropped
         sink.at_line_start = self.at_line_start if self.parts else True
@@ -66,3 +73,10 @@ class LogSink(object):
                         % (self.dropped, self.cap)])
             self.dropped = 0
         return to_text(b"".join(self.parts))
+
+
+def prefixed(data, prefix, at_line_start):
+    """`data` with `prefix` before each line that starts in it (the first one only if a line starts there)."""
+    ended = data.endswith(b"\n")
+    body = (data[:-1] if ended else data).replace(b"\n", b"\n" + prefix)
+    return (prefix if at_line_start else b"") + body + (b"\n" if ended else b"")

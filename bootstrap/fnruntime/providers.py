@@ -14,7 +14,13 @@ from .compat import PY2, binary_type, native_str, text_type, to_bytes, to_text
 from .errors import (InvalidEvent, ResultNotSerializable, INITIALIZER_ERROR, LOAD_ERRORS,
                      OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, UNHANDLED, safe_str)
 from .jsontext import (PAYLOAD_LIMIT, file_line_frames, flat_trace, is_decimal, json_error, json_text,  # noqa: F401
-                       json_text_unescaped, json_type, native_text)
+                       json_text_unescaped, json_type, native_text, utf8_strings)
+
+
+def beijing_time():
+    """Now as JD Cloud's log shows it: RFC 3339, to the second, UTC+08:00 (China Standard Time, whatever TZ says)."""
+    import time
+    return time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(time.time() + 8 * 3600))
 
 
 def seconds_text(seconds):
@@ -26,6 +32,7 @@ class Provider(object):
     billing_ms = 100
     root_log_format = "%(message)s"
     root_log_level = None  # None: leave Python's default (WARNING)
+    log_utc_offset = 0  # seconds east of UTC of the root logger's times
     request_id_style = "uuid"  # invocation.RequestIds
     WORDING = {"import": "Unable to import module '%(module)s'", "syntax": "Syntax error in module '%(module)s'",
                "malformed": "Invalid handler '%(handler)s'",
@@ -112,6 +119,14 @@ class Provider(object):
     def cold_start_lines(self):
         return []
 
+    def line_prefix(self, request_id):
+        """None, or a function giving the bytes put before each line the function writes (logsink.LogSink)."""
+        return None
+
+    def log_line(self, request_id, text):
+        """A line of the runtime's own in the invocation's log (a timeout's message...), as the provider shows it."""
+        return text
+
     def start_line(self, request_id):
         return "START RequestId:%s" % request_id
 
@@ -143,9 +158,15 @@ class Provider(object):
 class Tencent(Provider):
     name = "tencent"
     billing_ms = 1
+    root_log_level = "DEBUG"  # scfcli's runtime: the root logger at DEBUG, message only, on the log
     STATUS = {UNHANDLED: 430, TIMEOUT: 433, OUT_OF_MEMORY: 434, "HandlerNotFound": 437, PROCESS_EXITED: 439,
               "InitializerError": 443, "ResultNotSerializable": 407, "ResultTooLarge": 407, "PayloadTooLarge": 406, "InvalidEvent": 406,
               "InvalidRequest": 406, "TooManyRequests": 432}
+
+    def event_from_message(self, message):
+        """On 2.7 the event's strings are byte strings (UTF-8), as scfcli's runtime and the cloud's log samples show."""
+        event = Provider.event_from_message(self, message)
+        return utf8_strings(event) if PY2 else event
 
     def context_factory(self, config, environ):
         return contexts.tencent_factory(config, environ)
@@ -223,6 +244,29 @@ class JDCloud(Provider):
 
     def timeout_message(self, seconds, max_memory_mb):
         return "Time out after %s seconds" % seconds_text(seconds)
+
+    # JD's log (sca doc/usage/invoke.md, logs.md: cloud captures): every line `<RFC 3339 time, +08:00>  <request id>
+    # <text>`, the function's own lines too; Start Invoke, End Invoke, Report Invoke; no init or return-value line.
+    # Its documentation: logging.* entries carry a time stamp and the level.
+    root_log_format = "%(asctime)s.%(msecs)03d+08:00 [%(levelname)s] %(message)s"
+    log_utc_offset = 8 * 3600
+
+    def line_prefix(self, request_id):
+        return lambda: to_bytes("%s  %s  " % (beijing_time(), request_id))
+
+    def log_line(self, request_id, text):
+        return "%s  %s  %s" % (beijing_time(), request_id, text)
+
+    def start_line(self, request_id):
+        return self.log_line(request_id, "Start Invoke")
+
+    def init_lines(self, request_id, init_ms):
+        return []
+
+    def end_lines(self, request_id, outcome, config, result_text):
+        return [self.log_line(request_id, "End Invoke"), self.log_line(request_id, (
+            "Report Invoke %s,Duration :%.2fms  BilledDuration: %dms  Memory Size: %d MB"
+            % (request_id, outcome.duration_ms, outcome.billed_duration_ms, config.memory_mb)))]
 
     def memory_message(self, limit_mb, max_memory_mb):
         return "Out of Memory: more than %d MB used" % limit_mb
@@ -378,8 +422,6 @@ def instance_id():
     return native_str("c-%s-%s-%s" % (h[:8], h[8:12], h[12:24]))
 
 
-
-
 PROFILES = {"tencent": Tencent(), "aliyun": Aliyun(), "jdcloud": JDCloud()}
 
 
@@ -393,22 +435,6 @@ def raw_body(message):
         import base64
         return base64.b64decode(message["body_b64"])
     return message.get("body")
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _version():

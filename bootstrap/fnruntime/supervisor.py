@@ -126,7 +126,7 @@ class Supervisor(object):
         return step.value
 
     def invoke_call(self, invocation):
-        sink = LogSink(self.log_stream)
+        sink = LogSink(self.log_stream, prefix=self.provider.line_prefix(invocation.request_id))
         self.sink = sink
         try:
             run = self.run(invocation, sink)
@@ -157,7 +157,7 @@ class Supervisor(object):
             message = pack_forward(FORWARD, request_id, payload)
         else:
             message = pack_forward(FORWARD_HTTP, request_id, to_bytes("%s %d\n" % http) + payload)
-        sink = LogSink()
+        sink = LogSink(prefix=self.provider.line_prefix(request_id))
         self.sink = sink
         try:
             started = monotonic()

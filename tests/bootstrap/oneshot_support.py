@@ -48,6 +48,15 @@ ALIYUN_LINES = {
     "report": re.compile(r"^Duration: (?P<duration>%s) ms, Billed Duration: (?P<billed>\d+) ms, "
                          r"Memory Size: (?P<memory>\d+) MB, Max Memory Used: (?P<used>%s) MB$" % (NUMBER, NUMBER)),
 }
+# JD's log (sca doc/usage/invoke.md): `<RFC 3339 time +08:00>  <request id>  <text>` on every line.
+JD_PREFIX = r"(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00)  (?P<id>[0-9a-z]{32})  "
+JDCLOUD_LINES = {
+    "start": re.compile(r"^%sStart Invoke$" % JD_PREFIX),
+    "end": re.compile(r"^%sEnd Invoke$" % JD_PREFIX),
+    "report": re.compile(r"^%sReport Invoke (?P<rid>[0-9a-z]{32}),Duration :(?P<duration>%s)ms  BilledDuration: "
+                         r"(?P<billed>\d+)ms  Memory Size: (?P<memory>\d+) MB$" % (JD_PREFIX, NUMBER)),
+}
+JDCLOUD_LINE = re.compile(r"^%s(?P<text>.*)$" % JD_PREFIX)
 ALIYUN_LOG_RECORD = re.compile(r"^(?P<time>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z (?P<id>\S+) \[(?P<level>[A-Z]+)\] "
                                r"(?P<message>.*)$")
 
@@ -137,7 +146,7 @@ def assert_function_error(run, provider, stable_type, type_in_body=None):
 
 def frame_lines(stderr, provider):
     """{kind: [(line index, match), ...]} for every framing line of the provider in the log."""
-    patterns = ALIYUN_LINES if provider == "aliyun" else TENCENT_LINES
+    patterns = {"aliyun": ALIYUN_LINES, "jdcloud": JDCLOUD_LINES}.get(provider, TENCENT_LINES)
     found = dict((kind, []) for kind in patterns)
     for index, line in enumerate(stderr.splitlines()):
         for kind, pattern in patterns.items():
@@ -159,21 +168,31 @@ def one_frame(run, provider):
     assert request_id and e.group("id") == request_id, "request ids differ between lines; " + describe(run)
     if provider != "aliyun":
         assert r.group("id") == request_id, "Report line has another request id; " + describe(run)
+    if provider == "jdcloud":
+        assert r.group("rid") == request_id, "Report Invoke names another request id; " + describe(run)
     return request_id, frames, run.stderr.splitlines()
 
 
 def user_output(run, provider):
-    """The log lines between the start and the end line of the single frame."""
-    _, frames, lines = one_frame(run, provider)
-    return lines[frames["start"][0][0] + 1:frames["end"][0][0]]
+    """The log lines between the start and the end line of the single frame (jdcloud: each checked to carry JD's
+    time and request id prefix, and given without it)."""
+    request_id, frames, lines = one_frame(run, provider)
+    output = lines[frames["start"][0][0] + 1:frames["end"][0][0]]
+    if provider != "jdcloud":
+        return output
+    matches = [JDCLOUD_LINE.match(line) for line in output]
+    assert all(m and m.group("id") == request_id for m in matches), \
+        "every line of a JD log starts with the time and the request id; " + describe(run)
+    return [m.group("text") for m in matches]
 
 
 def report_figures(run, provider):
     """(duration ms, memory limit MB, memory used MB, billed ms or None) from the frame's report line."""
     _, frames, _ = one_frame(run, provider)
     match = frames["report"][0][1]
-    billed = int(match.group("billed")) if provider == "aliyun" else None
-    return float(match.group("duration")), int(match.group("memory")), float(match.group("used")), billed
+    billed = int(match.group("billed")) if provider in ("aliyun", "jdcloud") else None
+    used = None if provider == "jdcloud" else float(match.group("used"))  # JD's report line has no memory used
+    return float(match.group("duration")), int(match.group("memory")), used, billed
 
 
 def traceback_text(run):

@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from oneshot_support import assert_function_error, describe, error_body, invoke, line_number, result_json
+from oneshot_support import (assert_function_error, describe, error_body, invoke, line_number, one_frame,
+                             report_figures, result_json, user_output)
 
 HELLO = u"\u4f60\u597d"
 
@@ -182,3 +183,77 @@ def test_jdcloud_async_event_over_128_kb_is_a_usage_error(bootstrap, function_di
     assert small.status == 0, describe(small)
     synchronous = invoke(bootstrap, function_dir("hello_world"), "index.handler", None, "jdcloud", stdin=event)
     assert synchronous.status == 0 and synchronous.stdout == b"hello world", describe(synchronous)
+
+
+# -- item 9: the event's strings on 2.7 -----------------------------------------------------------------------------------
+
+EVENT = {"key1": "test value 1", "nested": {"list": ["a"]}, "chinese": HELLO, "number": 1}
+
+
+@pytest.mark.parametrize("provider", ["tencent", "jdcloud"])
+def test_event_string_types(bootstrap, function_dir, python, provider):
+    """2.7: tencent byte strings (scfcli evaluates the event as a Python literal; the cloud's log samples print
+    `{'key1': 'test value 1'}`), jdcloud unicode (sca's json.loads; the cloud capture in sca's invoke.md prints
+    `{u'key_001': u'value_001'}`). 3.x: str for both."""
+    run = invoke(bootstrap, function_dir("event_types"), "index.handler", EVENT, provider)
+    seen = result_json(run)
+    native = python.major == 3 or provider == "tencent"
+    kind = "str" if native else "unicode"
+    assert (seen["key_type"], seen["value_type"], seen["nested_type"], seen["is_str"]) == (kind, kind, kind, native), \
+        describe(run)
+    assert seen["chinese_utf8_bytes"] == (6 if python.major == 2 and provider == "tencent" else 2), describe(run)
+    assert seen["number_type"] == "int", describe(run)
+    printed = "\n".join(user_output(run, provider))
+    if python.major == 2:
+        assert ("{u'" in printed) == (provider == "jdcloud"), "print(event) as the cloud shows it; " + describe(run)
+
+
+# -- item 12 (tencent): the root logger ----------------------------------------------------------------------------------
+
+def test_tencent_root_logger_is_at_debug(bootstrap, function_dir):
+    """scfcli's runtime sets the root logger to DEBUG with a message-only handler: logging.info/debug show."""
+    run = invoke(bootstrap, function_dir("logs_levels"), "index.every_level", {}, "tencent")
+    assert run.status == 0, describe(run)
+    logged = [line for line in user_output(run, "tencent") if line.endswith("-line")]
+    assert logged == ["debug-line", "info-line", "warning-line"], describe(run)
+
+
+# -- item 13: JD's log lines ----------------------------------------------------------------------------------------------
+
+def test_jdcloud_log_lines_as_jds_cloud_prints_them(bootstrap, function_dir, python):
+    """sca doc/usage/invoke.md: `<time +08:00>  <id>  Start Invoke`, the function's lines after the same prefix,
+    `End Invoke`, `Report Invoke <id>,Duration :8.21ms  BilledDuration: 100ms  Memory Size: 128 MB`; no init line,
+    no return-value line."""
+    run = invoke(bootstrap, function_dir("hello_world"), "index.handler", {"key": "value"}, "jdcloud")
+    assert run.status == 0 and run.stdout == b"hello world", describe(run)
+    lines = run.stderr.splitlines()
+    assert len(lines) == 4, "Start, the printed event, End, Report: nothing else; " + describe(run)
+    request_id, frames, _ = one_frame(run, "jdcloud")
+    assert user_output(run, "jdcloud") == ["{u'key': u'value'}" if python.major == 2 else "{'key': 'value'}"]
+    report = frames["report"][0][1]
+    assert report.group("memory") == "128" and report.group("billed") == "100", describe(run)
+    assert float(report.group("duration")) < 100 and re.search(r"Duration :\d+\.\d\dms", lines[3]), describe(run)
+    assert "hello world" not in run.stderr and "RequestId" not in run.stderr, describe(run)
+
+
+def test_jdcloud_log_on_error_and_timeout(bootstrap, function_dir, tmp_path):
+    """The traceback and the runtime's own message (a timeout) carry the prefix too; End and Report still close."""
+    run = invoke(bootstrap, function_dir("raises"), "index.handler", {}, "jdcloud")
+    assert run.status == 1, describe(run)
+    output = user_output(run, "jdcloud")
+    assert output[0] == "about to fail" and "Traceback (most recent call last):" in output, describe(run)
+    assert output[-1] == "ValueError: something is wrong", describe(run)
+    run = invoke(bootstrap, function_dir("sleeps_forever"), "index.handler", {"pidfile": str(tmp_path / "p")},
+                 "jdcloud", options=["--timeout", "1"], timeout=30)
+    assert run.status == 1 and user_output(run, "jdcloud")[-1] == "Time out after 1 seconds", describe(run)
+    duration, _, _, billed = report_figures(run, "jdcloud")
+    assert duration >= 1000 and billed % 100 == 0 and billed >= duration, describe(run)
+
+
+def test_jdcloud_line_prefix_survives_partial_writes(bootstrap, function_dir):
+    """Lines written in pieces (no newline, then the rest) and several lines in one write each get one prefix."""
+    run = invoke(bootstrap, function_dir("prints_to_fd1"), "index.handler", {}, "jdcloud")
+    assert run.status == 0, describe(run)
+    output = user_output(run, "jdcloud")
+    for marker in ("marker-print", "marker-sys-stdout", "marker-sys-stderr", "marker-fd1", "marker-fd2"):
+        assert any(marker in line for line in output), describe(run)

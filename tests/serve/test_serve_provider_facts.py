@@ -3,6 +3,7 @@
 protocol and `POST /invoke`) of the real 2.7, 3.6 and 3.7 interpreters. The one-shot side and the sources are in
 tests/bootstrap/test_bootstrap_provider_facts.py.
 """
+import base64
 import http.client
 import json
 import re
@@ -133,3 +134,39 @@ def test_jdcloud_request_ids_context_and_environment_when_serving(serve):
         assert frame["result"]["request_id"] == frame["request_id"] and frame["result"]["provider_variable"] is None
         ids.update([seen["request_id"], frame["request_id"]])
     assert len(ids) == 4, ids
+
+
+JD_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00  (?P<id>[0-9a-z]{32})  (?P<text>.*)$")
+
+
+def test_jdcloud_log_lines_in_frames_cold_and_warm(serve):
+    """Item 13 on the framed server: the response frame's log is JD's, on the cold start (supervisor) and warm (the
+    worker renders it, the supervisor puts the printed lines in), with a print and without."""
+    framed = serve("unix", "hello_world", args=["--provider", "jdcloud"], handler="index.handler")
+    client = framed.client()
+    for attempt in ("cold", "warm", "warm again"):
+        response = client.invoke({"key": attempt})
+        assert response.ok and response.result == "hello world", response
+        lines = response.log.splitlines()
+        matches = [JD_LINE.match(line) for line in lines]
+        assert all(m and m.group("id") == response.request_id for m in matches), (attempt, lines)
+        texts = [m.group("text") for m in matches]
+        assert texts[0] == "Start Invoke", (attempt, texts)
+        assert texts[1] in ("{'key': '%s'}" % attempt, "{u'key': u'%s'}" % attempt), (attempt, texts)
+        assert texts[2] == "End Invoke" and texts[3].startswith("Report Invoke %s,Duration :" % response.request_id)
+        assert len(texts) == 4 and texts[3].endswith("BilledDuration: 100ms  Memory Size: 128 MB"), (attempt, texts)
+
+
+def test_jdcloud_http_log_tail_is_jds(serve):
+    http_server = serve("http", "hello_world", args=["--provider", "jdcloud"], handler="index.handler")
+    host, port = http_server.host_port
+    for attempt in ("cold", "warm"):
+        conn = http.client.HTTPConnection(host, port, timeout=60)
+        conn.request("POST", "/invoke", body=b'{"key": "v"}', headers={"X-Log-Type": "Tail"})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        assert response.status == 200 and body == b"hello world", (attempt, body)
+        log = base64.b64decode(response.getheader("X-Log-Result")).decode("utf-8").splitlines()
+        texts = [JD_LINE.match(line).group("text") for line in log]
+        assert texts[0] == "Start Invoke" and texts[-2] == "End Invoke" and texts[-1].startswith("Report Invoke"), log

@@ -11,3 +11,12 @@ def info_and_warning(event, context):
     logger.info("info-line")
     logger.warning("warning-line")
     return "ok"
+
+
+def every_level(event, context):
+    """logger.debug, .info, .warning: which of them a provider's root logger shows (issue 18 item 12)."""
+    logger = logging.getLogger()
+    logger.debug("debug-line")
+    logger.info("info-line")
+    logger.warning("warning-line")
+    return "ok"
