@@ -197,7 +197,8 @@ def report_figures(run, provider):
 
 def traceback_text(run):
     """The Python traceback printed in the log (from 'Traceback (most recent call last):' to the exception line)."""
-    lines = run.stderr.splitlines()
+    lines = [JDCLOUD_LINE.match(line).group("text") if JDCLOUD_LINE.match(line) else line
+             for line in run.stderr.splitlines()]  # without JD's time and request id prefix
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last):")]
     assert starts, "no Python traceback in the log; " + describe(run)
     block = [lines[starts[-1]]]

@@ -10,7 +10,7 @@ import pytest
 
 import json
 
-from oneshot_support import PROVIDERS, assert_function_error, describe, error_message, invoke, one_frame
+from oneshot_support import PROVIDERS, assert_function_error, describe, error_message, invoke, one_frame, user_output
 
 TIMEOUT_MESSAGE = {
     "tencent": r"^Invoking task timed out after %s seconds$",
@@ -34,11 +34,14 @@ def alive(pid):
 
 
 def assert_error_framed(run, provider, body):
-    """A failed invocation's frame says so: tencent/jdcloud an ERROR line with the body; aliyun the End line's
+    """A failed invocation's frame says so: tencent an ERROR line with the body, jdcloud the message as its last line;
+    aliyun the End line's
     `, Error: Unhandled function error`. Returns the frame's reported duration (ms)."""
     _, frames, _ = one_frame(run, provider)
     if provider == "aliyun":
         assert frames["end"][0][1].group("error"), "FC Invoke End must carry the error; " + describe(run)
+    elif provider == "jdcloud":  # no ERROR line in JD's log: the runtime's message, after JD's prefix, before End
+        assert user_output(run, provider)[-1] == body["error_message"], describe(run)
     else:
         assert len(frames["error"]) == 1, "one ERROR line expected; " + describe(run)
         assert json.loads(frames["error"][0][1].group("body")) == body, describe(run)
