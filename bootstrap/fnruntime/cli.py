@@ -263,7 +263,8 @@ def restart_with_library_path(config, environ, argv):
     flags = [option for option, name in (("-E", "ignore_environment"), ("-s", "no_user_site"), ("-S", "no_site"),
                                          ("-B", "dont_write_bytecode"), ("-I", "isolated"))
              if getattr(sys.flags, name, 0)]
-    os.execve(sys.executable, [sys.executable] + flags + [sys.argv[0]] + list(argv), env)
+    program = ["-m", "fnruntime"] if os.path.basename(sys.argv[0]) == "__main__.py" else [sys.argv[0]]
+    os.execve(sys.executable, [sys.executable] + flags + program + list(argv), env)
 
 
 def holds_shared_libraries(code_dir):

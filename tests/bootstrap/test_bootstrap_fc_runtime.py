@@ -171,3 +171,14 @@ def test_handler_given_twice_is_a_usage_error(bootstrap, function_dir):
     run = invoke(bootstrap, function_dir("echo"), None, None, "aliyun",
                  options=["--handler", "index.handler", "--event", "{}", "index.handler", "{}"])
     assert run.status == 2, describe(run)
+
+
+def test_library_path_restart_under_python_m(python, fc_code):
+    """`python -m fnruntime` restarts itself as `python -m fnruntime` (its __main__.py is no script of its own)."""
+    import subprocess
+    bootstrap_dir = os.path.join(os.path.dirname(FUNCTIONS), os.pardir, "bootstrap")
+    done = subprocess.run([python.path, "-m", "fnruntime", "--provider", "aliyun", "--code", str(fc_code),
+                           "index.handler"], cwd=bootstrap_dir, env={"PATH": os.defpath, "LANG": "C.UTF-8"},
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout.decode())["loaded"] == "libfnzlib.so", done.stdout
