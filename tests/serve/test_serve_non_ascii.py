@@ -35,3 +35,17 @@ def test_http_answers_a_non_ascii_comment_line(serve):
         assert response.getheader("X-Function-Error-Type") == "UnhandledError", body
         assert body["errorType"] == "ValueError", body
         assert body["stackTrace"][-1][3] == u"raise ValueError('plain')  # " + COMMENT, body
+
+
+@pytest.mark.parametrize("provider", ["tencent", "jdcloud"])
+def test_http_answers_a_non_ascii_message(serve, provider):
+    served = serve("http", "non_ascii_errors", args=["--provider", provider], handler="index.raises_unicode")
+    host, port = served.host_port
+    conn = http.client.HTTPConnection(host, port, timeout=60)
+    for _ in range(2):
+        conn.request("POST", "/invoke", body=b"{}")
+        response = conn.getresponse()
+        body = json.loads(response.read().decode("utf-8"))
+        assert response.getheader("X-Function-Error-Type") == "UnhandledError", body
+        text = body["stackTrace"] if provider == "tencent" else body["error_message"]
+        assert MESSAGE in text, body
