@@ -38,6 +38,8 @@ UNION = "union"
 STRICT_ORDER = ("tencent", "aliyun", "jdcloud")
 LOCAL_BASE_REPO = "runtime-base/python"
 ROOTFS_REPO = "runtime-base/debian"
+# Where the bootstrap lives in the images: AWS Lambda's place for its runtime, so /opt stays free for layers
+RUNTIME_DIR = "/var/runtime"
 # Shared libraries a CPython prefix built on Debian bookworm needs at run time (checked: ssl, sqlite3, ctypes,
 # zlib, bz2, lzma, readline, curses, uuid work with these).
 LOCAL_BASE_LIBS = ("ca-certificates libssl3 libffi8 libsqlite3-0 zlib1g libbz2-1.0 liblzma5 libreadline8 "
@@ -396,7 +398,8 @@ def render_dockerfile(cat, tag_plan):
         if group.apt:
             copies.append(apt_install_line(group.apt))
         copies.append("COPY --from=group-%s /staging/ /usr/local/" % group.name)
-    parts.append(fragments["image"].substitute(group_copies="\n".join(copies), provider=tag_plan.provider))
+    parts.append(fragments["image"].substitute(group_copies="\n".join(copies), provider=tag_plan.provider,
+                                               runtime_dir=RUNTIME_DIR))
     return "".join(parts)
 
 
@@ -821,7 +824,8 @@ def build_tag(client, log, cat, tag_plan, base, settings, options):
         files["build/ca.pem"] = Path(settings.cert).read_bytes()
     labels = {"runtime.python-version": base.python_version, "runtime.provider": tag_plan.provider,
               "runtime.input-hash": digest, "runtime.base": "%s (%s)" % (base.image, base.kind),
-              "runtime.tables": tag_plan.kind}
+              "runtime.tables": tag_plan.kind,
+              "runtime.bootstrap": RUNTIME_DIR + "/bootstrap.py"}
     buildargs = {"BASE_IMAGE": base.image, "INDEX_URL": settings.index_url,
                  "EXTRA_INDEX_URLS": " ".join(settings.extra_index_urls),
                  "TRUSTED_HOSTS": " ".join(settings.trusted_hosts), "CACHE_SALT": options.cache_salt}
@@ -934,7 +938,8 @@ def parse_args(argv):
     parser.add_argument("--ignore-host-pip-config", action="store_true", help="do not read the host's pip settings")
     parser.add_argument("--repository", help="image repository (default: images.toml's, 'runtime')")
     parser.add_argument("--images-dir", default=str(ROOT / "images"), help="tables and templates (default: images/)")
-    parser.add_argument("--bootstrap-dir", default=str(ROOT / "bootstrap"), help="runtime source copied to /opt/runtime")
+    parser.add_argument("--bootstrap-dir", default=str(ROOT / "bootstrap"),
+                        help="runtime source copied to %s" % RUNTIME_DIR)
     parser.add_argument("--json-report", help="write per-image results (size, steps run) to this JSON file")
     parser.add_argument("--print-hashes", action="store_true", help="print {tag: input hash} as JSON and stop")
     parser.add_argument("--print-deviations", action="store_true",

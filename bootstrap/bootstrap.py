@@ -1,4 +1,4 @@
-"""Entrypoint of the images: `python /opt/runtime/bootstrap.py [OPTIONS] HANDLER [EVENT]`.
+"""Entrypoint of the images: `python /var/runtime/bootstrap.py [OPTIONS] HANDLER [EVENT]`.
 
 Its own directory is first on sys.path, so the `fnruntime` package beside it is what runs;
 the worker removes that directory again before it loads user code.

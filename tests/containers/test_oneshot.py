@@ -63,7 +63,7 @@ def test_handler_exception_exits_1_with_the_default_providers_error_body(run_ima
     assert re.search(r"ERROR RequestId:\s*%s" % re.escape(_request_id(log)), log), log
     frames = [line for line in log.splitlines() if line.lstrip().startswith('File "')]
     assert frames, "no traceback frames in the log:\n%s" % log
-    assert not [line for line in frames if "/opt/runtime" in line], "bootstrap frames shown to the user:\n%s" % log
+    assert not [line for line in frames if "/var/runtime" in line], "bootstrap frames shown to the user:\n%s" % log
 
 
 @pytest.mark.parametrize("tag", TAGS)

@@ -3,11 +3,12 @@ user, read-only runtime, no build leftovers (compiler, certificate, wheels, cach
 that works for users (`pip install -t`), all checked in the built images.
 """
 import json
+import subprocess
 import textwrap
 
 import pytest
 
-from imagekit import image_name, run_in
+from imagekit import DOCKER, image_name, run_in
 
 import build  # noqa: E402 (imagekit puts the repository on sys.path)
 
@@ -25,7 +26,9 @@ def test_labels_entrypoint_env_user(current_image, catalogue, plans, tag):
     image = current_image(tag)
     config = image.attrs["Config"]
     labels = config["Labels"]
-    assert config["Entrypoint"] == ["/usr/local/bin/python", "/opt/runtime/bootstrap.py"]
+    assert build.RUNTIME_DIR == "/var/runtime"
+    assert config["Entrypoint"] == ["/usr/local/bin/python", "/var/runtime/bootstrap.py"]
+    assert labels["runtime.bootstrap"] == "/var/runtime/bootstrap.py"
     assert config["WorkingDir"] == "/var/task"
     assert config["User"] == "function"
     env = dict(item.split("=", 1) for item in config["Env"])
@@ -41,8 +44,8 @@ def test_user_and_file_permissions(current_image, catalogue, tag):
     current_image(tag)
     proc = sh(catalogue, tag, textwrap.dedent("""
         id -u; id -un
-        stat -c '%U %a' /var/task /opt/runtime /opt/runtime/bootstrap.py
-        if touch /opt/runtime/x 2>/dev/null; then echo runtime-writable; else echo runtime-read-only; fi
+        stat -c '%U %a' /var/task /var/runtime /var/runtime/bootstrap.py
+        if touch /var/runtime/x 2>/dev/null; then echo runtime-writable; else echo runtime-read-only; fi
         if touch /var/task/x 2>/dev/null; then echo task-writable; else echo task-read-only; fi
         touch /tmp/x && echo tmp-writable
         ls -A /var/task | wc -l
@@ -55,6 +58,29 @@ def test_user_and_file_permissions(current_image, catalogue, tag):
 
 
 @pytest.mark.parametrize("tag", TAGS)
+def test_opt_is_empty_and_a_layer_mounted_there_leaves_the_runtime_working(current_image, catalogue, tag, tmp_path):
+    """/opt is the user's (layers, as the clouds mount them): empty in the image, and a folder mounted over it hides
+    nothing of the runtime."""
+    current_image(tag)
+    listing = sh(catalogue, tag, "stat -c '%U %a' /opt; ls -A /opt | wc -l")
+    assert listing.stdout.split() == ["root", "755", "0"], "/opt in %s: %s" % (tag, listing.stdout)
+    code, layer = tmp_path / "code", tmp_path / "layer"
+    (layer / "python").mkdir(parents=True)
+    code.mkdir()
+    (layer / "python" / "marker.txt").write_text("layer\n")
+    (code / "index.py").write_text("import os\ndef handler(event, context):\n    return sorted(os.listdir('/opt'))\n")
+    for path in [tmp_path, code, layer, layer / "python"]:
+        path.chmod(0o755)
+    for path in [code / "index.py", layer / "python" / "marker.txt"]:
+        path.chmod(0o644)
+    proc = subprocess.run([DOCKER, "run", "--rm", "--network", "none", "-v", "%s:/var/task:ro" % code,
+                           "-v", "%s:/opt:ro" % layer, image_name(catalogue, tag), "index.handler", "{}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, "%s with a layer at /opt: %s\n%s" % (tag, proc.stdout, proc.stderr[-2000:])
+    assert json.loads(proc.stdout) == ["python"]
+
+
+@pytest.mark.parametrize("tag", TAGS)
 def test_no_build_leftovers(current_image, catalogue, tag):
     current_image(tag)
     proc = sh(catalogue, tag, textwrap.dedent("""
@@ -63,7 +89,7 @@ def test_no_build_leftovers(current_image, catalogue, tag):
             [ -e $path ] && echo "present: $path"
         done
         site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-        find "$site" /opt/runtime \\( -path '*/tests/*.pyc' -o -path '*/test/*.pyc' \\) | head -5
+        find "$site" /var/runtime \\( -path '*/tests/*.pyc' -o -path '*/test/*.pyc' \\) | head -5
         find / -xdev -name 'ca.pem' -path '*build*' 2>/dev/null | head -5
         ls /var/cache/apt/archives/*.deb 2>/dev/null | head -3
     """), user="root")
@@ -88,7 +114,7 @@ def test_bootstrap_and_site_packages_are_precompiled(current_image, catalogue, t
                     continue
                 out += [os.path.join(folder, f) for f in files if f.endswith(".py") and not compiled(os.path.join(folder, f))]
             return out
-        print(json.dumps({"runtime": missing("/opt/runtime"), "six": compiled(__import__("six").__file__.replace(".pyc", ".py"))}))
+        print(json.dumps({"runtime": missing("/var/runtime"), "six": compiled(__import__("six").__file__.replace(".pyc", ".py"))}))
     """)])
     result = __import__("json").loads(proc.stdout.strip().splitlines()[-1])
     assert result["runtime"] == []

@@ -202,7 +202,7 @@ def runtime_mounts():
     if os.environ.get("FNRUNTIME_MOUNT_BOOTSTRAP", "") in ("", "0"):
         return []
     source = os.environ["FNRUNTIME_MOUNT_BOOTSTRAP"]
-    return ["-v", "%s:/opt/runtime:ro" % (source if os.path.isdir(source) else os.path.join(REPO, "bootstrap"))]
+    return ["-v", "%s:/var/runtime:ro" % (source if os.path.isdir(source) else os.path.join(REPO, "bootstrap"))]
 
 
 def docker_cli():

@@ -1,5 +1,5 @@
 """Issue 4, security in the images: user code runs as an unprivileged user that cannot write the code directory, the
-bootstrap (/opt/runtime) or the built-in libraries, and can write /tmp; a listener binds where the user says (and a
+bootstrap (/var/runtime) or the built-in libraries, and can write /tmp; a listener binds where the user says (and a
 port published on 127.0.0.1 is reachable there only); credentials from the environment never appear in the
 runtime's logs, error bodies or the context it builds.
 """
@@ -61,12 +61,12 @@ def test_user_code_is_unprivileged_and_writes_only_tmp(docker_ready, tag, mount_
 
 @pytest.mark.parametrize("tag", rkit.TAGS)
 def test_image_code_directory_and_runtime_are_read_only_without_a_mount(docker_ready, tag):
-    """The image's own /var/task (nothing mounted) and /opt/runtime: root-owned, not writable by the user."""
+    """The image's own /var/task (nothing mounted) and /var/runtime: root-owned, not writable by the user."""
     script = ("import os, json\n"
               "print(json.dumps({'uid': os.getuid(), 'task': os.access('/var/task', os.W_OK),"
-              " 'runtime': os.access('/opt/runtime', os.W_OK),"
-              " 'package': os.access('/opt/runtime/fnruntime', os.W_OK),"
-              " 'owner': [os.stat(p).st_uid for p in ('/var/task', '/opt/runtime', '/opt/runtime/fnruntime')],"
+              " 'runtime': os.access('/var/runtime', os.W_OK),"
+              " 'package': os.access('/var/runtime/fnruntime', os.W_OK),"
+              " 'owner': [os.stat(p).st_uid for p in ('/var/task', '/var/runtime', '/var/runtime/fnruntime')],"
               " 'tmp': os.access('/tmp', os.W_OK)}))")
     done = rkit.docker("run", "--rm", rkit.image(tag), "python", "-c", script, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -1,7 +1,7 @@
 """Probes what the function's user may do in the image: who it runs as and which paths it can write.
 
 `handler` returns {"uid", "euid", "gid", "groups", "user", "writes": {path: "written" | "denied (ERRNO)"}} for a new
-file in the code directory, in /var/task, in /opt/runtime and its package, an append to the bootstrap's own files,
+file in the code directory, in /var/task, in /var/runtime and its package, an append to the bootstrap's own files,
 a new file in the interpreter's site-packages, and a new file in /tmp (the only one that must succeed).
 """
 import errno
@@ -29,10 +29,10 @@ def handler(event, context):
     targets = [
         (os.path.join(CODE_DIR, marker), "w"),
         (os.path.join("/var/task", marker), "w"),
-        (os.path.join("/opt/runtime", marker), "w"),
-        (os.path.join("/opt/runtime/fnruntime", marker), "w"),
-        ("/opt/runtime/bootstrap.py", "a"),
-        ("/opt/runtime/fnruntime/worker.py", "a"),
+        (os.path.join("/var/runtime", marker), "w"),
+        (os.path.join("/var/runtime/fnruntime", marker), "w"),
+        ("/var/runtime/bootstrap.py", "a"),
+        ("/var/runtime/fnruntime/worker.py", "a"),
         (os.path.join(sysconfig.get_paths()["purelib"], marker), "w"),
         (os.path.join("/tmp", marker), "w"),
     ]
