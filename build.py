@@ -41,9 +41,14 @@ ROOTFS_REPO = "runtime-base/debian"
 # Where the bootstrap lives in the images: AWS Lambda's place for its runtime, so /opt stays free for layers
 RUNTIME_DIR = "/var/runtime"
 # Shared libraries a CPython prefix built on Debian bookworm needs at run time (checked: ssl, sqlite3, ctypes,
-# zlib, bz2, lzma, readline, curses, uuid work with these).
+# zlib, bz2, lzma, readline, curses, uuid work with these), and those of the modules built in the local base's
+# `extensions` stage (Berkeley DB and GDBM for dbm) and of _tkinter (Tcl/Tk 8.6: the official images keep them, as
+# they keep every library a module of /usr/local links).
 LOCAL_BASE_LIBS = ("ca-certificates libssl3 libffi8 libsqlite3-0 zlib1g libbz2-1.0 liblzma5 libreadline8 "
-                   "libncursesw6 libtinfo6 libnsl2 libtirpc3 libuuid1 libcrypt1 libexpat1 netbase tzdata")
+                   "libncursesw6 libtinfo6 libnsl2 libtirpc3 libuuid1 libcrypt1 libexpat1 netbase tzdata "
+                   "libdb5.3 libgdbm6 libtcl8.6 libtk8.6")
+# -dev packages of the `extensions` stage (bookworm's; OpenSSL 1.1's headers come from bullseye, see the stage)
+EXTENSIONS_BUILD_APT = "libdb5.3-dev libgdbm-dev"
 
 
 class BuildError(Exception):
@@ -687,15 +692,39 @@ def prefix_version(prefix, line):
     raise BuildError("%s: no include/python%s*/patchlevel.h (not a CPython prefix?)" % (prefix, line.version))
 
 
-def prefix_context(prefix, line, dockerfile, target):
-    """Tar the prefix as python/..., without tests, static libraries and .pth hooks, with /usr/local paths."""
+def extensions_recipe(cat, line):
+    """The local base's extension-module recipe for LINE (images/extensions.toml), as the build stage reads it."""
+    data = load_toml(cat.images_dir / "extensions.toml")
+    section = data.get("py" + line.py)
+    if not section or "official" not in section:
+        raise BuildError("images/extensions.toml: no [py%s] official = [...] list" % line.py)
+    local = section.get("local", {})
+    modules = []
+    for name in local.get("build", []):
+        definition = data.get("extension", {}).get(name)
+        if not definition:
+            raise BuildError("images/extensions.toml: py%s builds %s, which has no [extension.%s]"
+                             % (line.py, name, name))
+        modules.append(dict(definition, name=name))
+    if modules and not (local.get("source") and local.get("sha256")):
+        raise BuildError("images/extensions.toml: [py%s.local] builds modules but names no source and sha256"
+                         % line.py)
+    return {"source": local.get("source"), "sha256": local.get("sha256"), "openssl": local.get("openssl", ""),
+            "modules": modules, "official": section["official"],
+            "exceptions": [entry["module"] for entry in section.get("exceptions", [])]}
+
+
+def prefix_context(prefix, line, dockerfile, target, extra=None):
+    """Tar the prefix as python/..., without tests, static libraries and .pth hooks, with /usr/local paths;
+    EXTRA {name: bytes} are added beside the Dockerfile."""
     old = str(prefix).encode()
     stdlib = "lib/python%s/" % line.version
     skip_dirs = re.compile(r"(^|/)(test|tests|idle_test|__pycache__/.*_sandboxing.*)(/|$)")
     with tarfile.open(fileobj=target, mode="w") as archive:
-        info = tarfile.TarInfo("Dockerfile")
-        info.size, info.mtime = len(dockerfile), 0
-        archive.addfile(info, io.BytesIO(dockerfile))
+        for name, data in [("Dockerfile", dockerfile)] + sorted((extra or {}).items()):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            archive.addfile(info, io.BytesIO(data))
         for path in sorted(prefix.rglob("*")):
             rel = path.relative_to(prefix).as_posix()
             if rel.startswith(stdlib) and skip_dirs.search(rel[len(stdlib):]):
@@ -770,11 +799,17 @@ def ensure_local_base(client, log, cat, line, prefix_arg, rootfs_lock, fresh="")
     name = "%s:%s-%s%s" % (LOCAL_BASE_REPO, version, line.local_suite, "-fresh" if fresh else "")
     log.say("base: assembling %s from %s (CPython %s) on %s" % (name, prefix, version, rootfs))
     with tempfile.TemporaryFile() as context:
-        prefix_context(prefix, line, (cat.images_dir / "base" / "Dockerfile.python").read_bytes(), context)
+        recipe = extensions_recipe(cat, line)
+        prefix_context(prefix, line, (cat.images_dir / "base" / "Dockerfile.python").read_bytes(), context, extra={
+            "extensions.py": (cat.images_dir / "base" / "extensions.py").read_bytes(),
+            "extensions.json": (json.dumps(recipe, indent=1, sort_keys=True) + "\n").encode()})
         try:
             run_build(client, log, "base py%s" % line.py, context, name,
                       buildargs={"ROOTFS_IMAGE": rootfs, "PYTHON_VERSION": version,
-                                 "PYTHON_MM": line.version, "RUNTIME_LIBS": LOCAL_BASE_LIBS}, nocache=bool(fresh))
+                                 "PYTHON_MM": line.version, "RUNTIME_LIBS": LOCAL_BASE_LIBS,
+                                 "EXT_BUILD_APT": EXTENSIONS_BUILD_APT if recipe["modules"] else "",
+                                 "EXT_OPENSSL": recipe["openssl"], "DEBIAN_MIRROR": cat.debian_mirror},
+                      nocache=bool(fresh))
         except BuildError as error:
             raise BuildError("local base %s: %s" % (name, error)) from None
     return Base(image=name, kind="local", python_version=version)
