@@ -110,6 +110,20 @@ class Catalogue:
     known_conflicts: tuple       # dicts: py, tags, dist, requirement, reason
     debian_mirror: str
     images_dir: Path
+    system_apt: tuple = ()       # (provider, py, Debian package): a table's `system-apt`, in the final image
+    platforms: tuple = ()        # (provider, {"os", "glibc", "source"}): a table's [platform], the cloud's OS
+
+    def platform_of(self, providers):
+        """The OS a tag stands for: its provider's, or for a union tag the strictest (oldest glibc) of its tables."""
+        known = dict(self.platforms)
+        missing = [p for p in providers if p not in known]
+        if missing:
+            raise BuildError("tables of %s have no [platform] (os, glibc, source)" % ", ".join(missing))
+        chosen = min(providers, key=lambda p: [int(x) for x in known[p]["glibc"].split(".")])
+        return dict(known[chosen], provider=chosen)
+
+    def apt_of(self, py, providers):
+        return tuple(sorted({pkg for provider, line, pkg in self.system_apt if line == py and provider in providers}))
 
     def python(self, py):
         for line in self.pythons:
@@ -145,10 +159,12 @@ def load_toml(path):
 def spec_from_entry(entry, provider, py, raw, path):
     """Turn a table entry and its value for one Python version into a Spec."""
     listed = entry.get("listed", True)
+    if isinstance(raw, dict) and "listed" in raw:   # listed by the cloud for this Python version only (or not)
+        listed = raw["listed"]
     if isinstance(raw, str):
         raw = {"table": raw} if listed else {"use": raw}
     unknown = set(raw) - {"table", "use", "reason", "source", "rename", "copy", "import-error", "module-version",
-                          "missing", "import"}
+                          "missing", "import", "listed"}
     if unknown:
         raise BuildError("%s: %s py%s: unknown keys %s" % (path, entry["name"], py, sorted(unknown)))
     table = raw.get("table")
@@ -197,11 +213,19 @@ def load_catalogue(images_dir=None):
             default_provider=line["default-provider"], build_tools=tuple(line["build-tools"]),
             build_apt=tuple(line.get("build-apt", ()))))
     pys = [line.py for line in pythons]
-    specs, overrides, conflicts = [], [], []
+    specs, overrides, conflicts, system_apt, platforms = [], [], [], [], []
     for path in sorted((images_dir / "tables").glob("*.toml")):
         provider, table_specs, data = load_table(path, pys)
         for conflict in data.get("known-conflict", []):
             conflicts.append(dict(conflict, provider=provider))
+        if "platform" in data:
+            platform = data["platform"]
+            if not (re.fullmatch(r"2\.\d+", str(platform.get("glibc", ""))) and platform.get("os")
+                    and platform.get("source")):
+                raise BuildError("%s: [platform] needs os, glibc (like \"2.17\") and source" % path)
+            platforms.append((provider, dict(platform)))
+        for py_key, packages in data.get("system-apt", {}).items():
+            system_apt.extend((provider, parse_py(py_key), pkg) for pkg in packages)
         if provider == UNION:
             overrides.extend(table_specs)
         else:
@@ -215,7 +239,8 @@ def load_catalogue(images_dir=None):
     return Catalogue(repository=matrix.get("repository", "runtime"), pythons=tuple(pythons), specs=tuple(specs),
                      overrides=tuple(overrides), known_conflicts=tuple(conflicts),
                      debian_mirror=matrix.get("debian-mirror", "http://deb.debian.org/debian"),
-                     images_dir=images_dir)
+                     images_dir=images_dir, system_apt=tuple(system_apt),
+                     platforms=tuple(platforms))
 
 
 # ------------------------------------------------------------------------------------------------------ plan
@@ -255,6 +280,12 @@ class TagPlan:
     provider: str                # FUNCTION_PROVIDER default
     groups: tuple                # Group, in layer order
     specs: tuple                 # every Spec the tag promises (installed or recorded missing)
+    apt: tuple = ()              # Debian packages of the final image (the tables' system-apt)
+    platform: tuple = ()         # sorted items of the cloud OS it stands for (Catalogue.platform_of)
+
+    @property
+    def os(self):
+        return dict(self.platform)
 
     def image(self, repository):
         return "%s:%s" % (repository, self.tag)
@@ -279,7 +310,8 @@ def strict_plan(cat, py, provider):
     own = [s for s in cat.specs if s.py == py and s.provider == provider and s.layer != "tools"]
     groups = groups_of(tools, "tools") + groups_of(own, provider, provider)
     return TagPlan(tag="py%s-%s" % (py, provider), py=py, kind=provider, provider=provider,
-                   groups=tuple(groups), specs=tuple(tools + own))
+                   groups=tuple(groups), specs=tuple(tools + own), apt=cat.apt_of(py, [provider]),
+                   platform=tuple(sorted(cat.platform_of([provider]).items())))
 
 
 def union_plan(cat, py):
@@ -310,7 +342,8 @@ def union_plan(cat, py):
         raise BuildError("union.toml overrides %s for py%s, which no table of py%s lists" % (sorted(unused), py, py))
     line = cat.python(py)
     return TagPlan(tag="py%s" % py, py=py, kind=UNION, provider=line.default_provider, groups=tuple(groups),
-                   specs=tuple(promised))
+                   specs=tuple(promised), apt=cat.apt_of(py, providers),
+                   platform=tuple(sorted(cat.platform_of(providers).items())))
 
 
 def plan(cat, pys=None, providers=None, tags=None):
@@ -397,7 +430,7 @@ def render_dockerfile(cat, tag_plan):
         if group.source not in sources:
             sources.append(group.source)
             parts.append(fragments["wheels"].substitute(source=group.source))
-    copies = []
+    copies = [apt_install_line(tag_plan.apt)] if tag_plan.apt else []
     for group in tag_plan.groups:
         parts.append(fragments["group"].substitute(group=group.name, source=group.source))
         if group.apt:
@@ -417,10 +450,26 @@ def bootstrap_files(bootstrap_dir):
     return files
 
 
+def pip_files(cat, tag_plan):
+    """images/pip/: PEP 600's _manylinux for the glibc of the tag's cloud, its activation hook and .pth file."""
+    platform = tag_plan.os
+    major, minor = platform["glibc"].split(".")
+    files = {}
+    for path in sorted((cat.images_dir / "pip").iterdir()):
+        if path.is_file() and path.suffix in (".py", ".pth"):
+            text = path.read_text()
+            if path.name == "_manylinux.py":
+                text = string.Template(text).substitute(glibc_major=major, glibc_minor=minor, glibc=platform["glibc"],
+                                                        os=platform["os"])
+            files["pip/" + path.name] = text.encode()
+    return files
+
+
 def context_files(cat, tag_plan, bootstrap_dir):
     """Every file of the tag's build context except the host certificate, as {path: bytes}."""
     files = {"Dockerfile": render_dockerfile(cat, tag_plan).encode(),
              "build/pkgtool.py": (cat.images_dir / "pkgtool.py").read_bytes()}
+    files.update(pip_files(cat, tag_plan))
     manifests = wheel_manifests(cat, tag_plan.py)
     for group in tag_plan.groups:
         files["groups/%s.json" % group.name] = group.manifest().encode()
@@ -860,7 +909,8 @@ def build_tag(client, log, cat, tag_plan, base, settings, options):
     labels = {"runtime.python-version": base.python_version, "runtime.provider": tag_plan.provider,
               "runtime.input-hash": digest, "runtime.base": "%s (%s)" % (base.image, base.kind),
               "runtime.tables": tag_plan.kind,
-              "runtime.bootstrap": RUNTIME_DIR + "/bootstrap.py"}
+              "runtime.bootstrap": RUNTIME_DIR + "/bootstrap.py",
+              "runtime.os": "%s (glibc %s)" % (tag_plan.os["os"], tag_plan.os["glibc"])}
     buildargs = {"BASE_IMAGE": base.image, "INDEX_URL": settings.index_url,
                  "EXTRA_INDEX_URLS": " ".join(settings.extra_index_urls),
                  "TRUSTED_HOSTS": " ".join(settings.trusted_hosts), "CACHE_SALT": options.cache_salt}
@@ -906,6 +956,10 @@ def print_plan(cat, plans, options, settings):
             print("  base: %s if it can be pulled, else local Debian %s + CPython %s prefix"
                   % (line.official_base, line.local_suite, line.version))
         print("  input hash: %s" % input_hash(files))
+        print("  stands for %s (glibc %s): pip takes manylinux wheels up to manylinux_%s"
+              % (tag_plan.os["os"], tag_plan.os["glibc"], tag_plan.os["glibc"].replace(".", "_")))
+        if tag_plan.apt:
+            print("  system packages (Debian): %s" % " ".join(tag_plan.apt))
         for group in tag_plan.groups:
             apt = " (+ Debian %s)" % " ".join(group.apt) if group.apt else ""
             print("  layer %-22s %3d libraries%s: %s" % (group.name, len(group.specs), apt,
