@@ -125,7 +125,14 @@ def test_cryptography_for_jd_is_not_the_glibc_2_28_wheel(current_image, catalogu
     """The case of issue 18 item 17, from PyPI: cryptography 41.0.7 for py37 has manylinux_2_28 and manylinux2014
     wheels; JD's cloud (CentOS 7, glibc 2.17) loads only the second."""
     current_image("py37-jdcloud")
-    proc = subprocess.run([DOCKER, "run", "--rm", "--entrypoint", "/bin/sh", image_name(catalogue, "py37-jdcloud"),
+    settings = build.host_index_settings()   # the index, and the CA bundle of a TLS proxy, as the build uses them
+    options = ["-e", "PIP_INDEX_URL=" + settings.index_url]
+    if settings.trusted_hosts:
+        options += ["-e", "PIP_TRUSTED_HOST=" + " ".join(settings.trusted_hosts)]
+    if settings.cert:
+        options += ["-v", "%s:/tmp/ca.pem:ro" % settings.cert, "-e", "PIP_CERT=/tmp/ca.pem"]
+    proc = subprocess.run([DOCKER, "run", "--rm", "--entrypoint", "/bin/sh"] + options +
+                          [image_name(catalogue, "py37-jdcloud"),
                            "-c", "python -m pip download -q --no-deps --only-binary :all: -d /tmp/d "
                                  "cryptography==41.0.7 && ls /tmp/d"],
                           capture_output=True, text=True, timeout=600)
