@@ -14,10 +14,28 @@ pytestmark = pytest.mark.docker
 
 
 
-def _request_id(log):
+JD_START = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00  ([0-9a-z]{32})  Start Invoke$", re.M)
+
+
+def _request_id(log, tag="py27"):
+    """The invocation's request id from its start line: tencent `START RequestId:`, jdcloud (py37's default) JD's
+    `<time +08:00>  <id>  Start Invoke`."""
+    if DEFAULT_PROVIDER[tag] == "jdcloud":
+        match = JD_START.search(log)
+        assert match, "no JD `<time>  <id>  Start Invoke` line in the log:\n%s" % log
+        return match.group(1)
     match = re.search(r"START RequestId:\s*(\S+)", log)
     assert match, "no `START RequestId:` line in the log:\n%s" % log
     return match.group(1)
+
+
+def _closed(log, tag, request_id):
+    """Whether the provider's closing lines name the request id (tencent END/Report, jdcloud End/Report Invoke)."""
+    if DEFAULT_PROVIDER[tag] == "jdcloud":
+        return (re.search(r"  %s  End Invoke$" % request_id, log, re.M)
+                and re.search(r"  %s  Report Invoke %s,Duration :" % (request_id, request_id), log, re.M))
+    return (re.search(r"END RequestId:\s*%s" % re.escape(request_id), log)
+            and re.search(r"Report RequestId:\s*%s" % re.escape(request_id), log))
 
 
 @pytest.mark.parametrize("tag", TAGS)
@@ -32,9 +50,8 @@ def test_result_on_stdout_and_framed_log_on_stderr(run_image, tag):
     assert b"container-suite handler" not in done.stdout, "function output leaked into stdout"
     log = done.stderr.decode("utf-8")
     assert "container-suite handler: action=echo" in log
-    request_id = _request_id(log)
-    assert re.search(r"END RequestId:\s*%s" % re.escape(request_id), log), log
-    assert re.search(r"Report RequestId:\s*%s" % re.escape(request_id), log), log
+    request_id = _request_id(log, tag)
+    assert _closed(log, tag, request_id), log
 
 
 @pytest.mark.parametrize("tag", TAGS)
@@ -60,8 +77,11 @@ def test_handler_exception_exits_1_with_the_default_providers_error_body(run_ima
         assert "container-suite was asked to fail" in body["error_message"], body
     log = done.stderr.decode("utf-8")
     assert "ValueError: container-suite was asked to fail" in log, log
-    assert re.search(r"ERROR RequestId:\s*%s" % re.escape(_request_id(log)), log), log
-    frames = [line for line in log.splitlines() if line.lstrip().startswith('File "')]
+    if DEFAULT_PROVIDER[tag] == "tencent":
+        assert re.search(r"ERROR RequestId:\s*%s" % re.escape(_request_id(log, tag)), log), log
+    else:  # JD's log has no ERROR line: the traceback, each line after JD's prefix, then End and Report
+        assert _closed(log, tag, _request_id(log, tag)), log
+    frames = [line for line in log.splitlines() if '  File "' in line or line.lstrip().startswith('File "')]
     assert frames, "no traceback frames in the log:\n%s" % log
     assert not [line for line in frames if "/var/runtime" in line], "bootstrap frames shown to the user:\n%s" % log
 
