@@ -16,7 +16,6 @@ from __future__ import absolute_import, division, print_function
 
 import errno
 import os
-import select
 
 from . import providers
 from .compat import monotonic, signal, to_bytes, to_text
@@ -24,6 +23,7 @@ from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIM
 from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest_of, join_frame, may_exceed_limit
 from .loader import unpack_zip
 from .logsink import LogSink
+from .processtree import adopt_orphans, until_reaped
 from .workerprocess import AnswerTimeout, WorkerProcess, describe_status, reap_children
 from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_request, decode, dumps, pack, pack_forward,
                        pack_payload, unpack_rendered, write_all_fd)
@@ -72,8 +72,13 @@ class Supervisor(object):
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
-        """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then."""
+        """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then.
+        Serving, the supervisor adopts the orphans of its workers' processes (processtree.adopt_orphans: done once,
+        after the first fork, while that worker loads the user's module; a one-shot run ends with its process, and
+        inside a container that is PID 1, which adopts them anyway)."""
         self.worker = WorkerProcess.start(self.config, self.provider, self.code_dir, self.instance)
+        if self.log_stream is None:
+            adopt_orphans()
         return self.worker
 
     def reap(self, block=False):
@@ -81,17 +86,15 @@ class Supervisor(object):
         reap_children(self.worker if block else None)
 
     def kill(self):
-        """Kill the worker and everything in its session; forget it."""
+        """End the instance: the worker and every process it started, detached ones included (processtree); forget
+        it."""
         w = self.worker
         if w is None:
             return
-        for kill in (lambda: os.killpg(w.pid, signal.SIGKILL), lambda: os.kill(w.pid, signal.SIGKILL)):
-            try:
-                kill()
-            except OSError:
-                pass
+        killed = w.family.end(worker_alive=w.status is None)
         if w.status is None:
             self.reap(block=True)
+        until_reaped(killed, self.reap)  # each holds a slot of the process limit until reaped
         self.retire()
 
     def retire(self):
@@ -289,7 +292,6 @@ class Supervisor(object):
         w = self.worker
         started = monotonic()
         deadline = started + seconds
-        watched = [w.response_fd, w.log_fd]
         hold = None
         if self.config.debug_port:
             from .debugger import Hold
@@ -300,12 +302,7 @@ class Supervisor(object):
             remaining = deadline - monotonic()
             if remaining <= 0:
                 return self.stop_worker(TIMEOUT, seconds, started)
-            try:
-                ready = select.select(watched, [], [], min(remaining, POLL_SECONDS))[0]
-            except select.error as exc:
-                if exc.args[0] == errno.EINTR:
-                    continue
-                raise
+            ready = w.ready(min(remaining, POLL_SECONDS))
             if w.log_fd in ready:
                 self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
             if w.response_fd in ready:
@@ -346,7 +343,7 @@ class Supervisor(object):
         if w.peak_rss_kb > self.config.memory_mb * 1024:
             return self.stop_worker(OUT_OF_MEMORY, seconds, started)
         self.reap()
-        if w.status is not None and not select.select([w.response_fd], [], [], 0)[0]:
+        if w.status is not None and w.response_fd not in w.ready(0):
             return self.stop_worker(PROCESS_EXITED, seconds, started)
         return None  # its last answer (or EOF) may have arrived as it exited: that is read first
 

@@ -30,6 +30,9 @@ LOG_FD = 5
 #: With --debug-port: a copy of the server's own stderr, for the debugger's notices to the person at the terminal.
 CONSOLE_FD = 6
 LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
+#: The worker (and every process it starts) runs this many nice levels below the supervisor, so that the supervisor
+#: gets the CPU to end an invocation on time even when the function keeps every core busy (a fork bomb).
+NICENESS = 10
 #: Results larger than this are rendered by the supervisor, as on a cold start, not by the worker: rendering copies
 #: the result several times, which would count against the function's memory limit.
 RENDER_LIMIT = 1024 * 1024
@@ -37,7 +40,8 @@ RENDER_LIMIT = 1024 * 1024
 
 def isolate(request_fd, response_fd, log_fd, console=False):
     """Own session, stdin from /dev/null, stdout/stderr into the log pipe (and its copy on fd 5), requests on fd 3,
-    responses on fd 4, with `console` the server's stderr on fd 6, nothing else open."""
+    responses on fd 4, with `console` the server's stderr on fd 6, nothing else open; a lower scheduling priority
+    (NICENESS) and the clouds' process limits."""
     import fcntl
     os.setsid()
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (request_fd, response_fd, log_fd)]
@@ -64,6 +68,10 @@ def isolate(request_fd, response_fd, log_fd, console=False):
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
         signal.signal(signum, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        pass
     for limit, value in LIMITS:
         try:
             soft, hard = resource.getrlimit(limit)

@@ -15,6 +15,7 @@ import sys
 from . import worker as worker_module
 from .compat import monotonic, signal
 from .errors import RUNTIME_DIR
+from .processtree import Family
 from .protocol import FrameError, FrameReader, MAX_RESPONSE_BYTES, fd_reader
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -61,6 +62,20 @@ class WorkerProcess(object):
         self.status = None  # wait status once reaped
         self.initialized = False
         self.peak_rss_kb = 0
+        self.family = Family(pid)
+        self.poller = select.poll()  # not select.select: it fails for descriptors of 1024 and over
+        for fd in (response_fd, log_fd):
+            self.poller.register(fd, select.POLLIN)
+
+    def ready(self, seconds):
+        """The worker's descriptors (answers, log) that can be read now or within `seconds`: with data, or ended.
+        An empty list when the wait ended early on a signal."""
+        try:
+            return [fd for fd, _ in self.poller.poll(int(seconds * 1000 + 0.999))]
+        except (select.error, IOError, OSError) as exc:
+            if (exc.args[0] if exc.args else None) == errno.EINTR:
+                return []
+            raise
 
     def rss_kb(self):
         try:
@@ -84,18 +99,13 @@ class WorkerProcess(object):
                 remaining = deadline - monotonic()
                 if remaining <= 0:
                     raise AnswerTimeout()
-                try:
-                    ready = select.select([self.response_fd, self.log_fd], [], [], min(remaining, POLL_SECONDS))[0]
-                except select.error as exc:
-                    if exc.args[0] == errno.EINTR:
-                        continue
-                    raise
+                ready = self.ready(min(remaining, POLL_SECONDS))
                 if self.log_fd in ready:
                     pump_logs(self)
                 if self.response_fd in ready:
                     return self.recv(size)
                 reap_children()
-                if self.status is not None and not select.select([self.response_fd], [], [], 0)[0]:
+                if self.status is not None and self.response_fd not in self.ready(0):
                     return b""
         return recv
 
