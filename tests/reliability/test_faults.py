@@ -113,6 +113,9 @@ def check_fault_reply(fault, reply, target, event):
             shown = "OSError" if target.version == "2.7" else "BlockingIOError"
             rkit.check_error(reply, provider, "UnhandledError", shown, r"Resource temporarily unavailable")
         return
+    if fault.name == "unserialisable" and provider == "jdcloud":  # sca's runtime answers str(value)
+        assert reply.ok and "Opaque object at 0x" in reply.result, reply
+        return
     if fault.stable_type is None:
         assert reply.ok, "%s must be answered with its result: %r" % (fault.name, reply)
         check_success(fault, reply, target, event)
