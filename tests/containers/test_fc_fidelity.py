@@ -61,6 +61,20 @@ def test_fc_layer_mounted_at_opt_python(tmp_path, tag):
         "fc layer python/", "code folder", "fc layer site-packages"), found
 
 
+@pytest.mark.parametrize("tag, layer_name, code_dir, expected", [
+    ("py36-tencent", "layer_scf", "/var/user", "scf layer root"),
+    ("py36-aliyun", "layer_fc", "/code", "fc layer python/")])
+def test_layer_mounted_at_opt(tmp_path, tag, layer_name, code_dir, expected):
+    """A layer mounted where the clouds lay layers out (/opt: the runtime lives elsewhere), in its cloud's sys.path
+    order: the code folder first, the layer before the image's built-ins."""
+    code = readable_copy(tmp_path, "layered")
+    layer = readable_copy(tmp_path, layer_name)
+    done = docker_run(tag, [(code, code_dir), (layer, "/opt")], [], b"{}")
+    assert done.returncode == 0, done
+    found = json.loads(done.stdout.decode("utf-8"))
+    assert (found["layerpkg"], found["shadowed"], found["pip"]) == (expected, "code folder", expected), found
+
+
 def test_scf_layer_given_with_layer(tmp_path):
     code = readable_copy(tmp_path, "layered")
     layer = readable_copy(tmp_path, "layer_scf")
