@@ -323,17 +323,28 @@ class Supervisor(object):
         (w or self.worker).pump_logs(self.sink)
 
     def message_of(self, payload, seconds, started):
-        """The worker's message in an answer's payload; the failure message of an exit when there is none."""
+        """The worker's message in an answer's payload; the failure message of an exit when there is none, or when
+        the answer cannot be read (a FrameError, or a payload that does not decode)."""
         try:
+            if isinstance(payload, FrameError):
+                raise payload
             message = None if payload is None else (
                 {"phase": "rendered", "payload": payload} if payload[:1] == RENDERED else decode(payload))
-        except FrameError:
-            message = None
+        except FrameError as exc:
+            return self.unreadable_answer(exc, started)
         if message is None:
             return self.stop_worker(PROCESS_EXITED, seconds, started)
         if "max_rss_kb" in message:
             self.worker.peak_rss_kb = max(self.worker.peak_rss_kb, message["max_rss_kb"])
         return message
+
+    def unreadable_answer(self, exc, started):
+        """The worker answered something that is not a message (its own code wrote to the answer pipe, fd 4): it is
+        alive and would wait for its next request, so it is killed (not waited for) and replaced."""
+        peak_mb = self.worker.peak_rss_kb / 1024.0
+        self.kill()
+        return self.exited_message((monotonic() - started) * 1000.0, None, peak_mb,
+                                   "the runtime could not read the worker's answer (%s)" % exc.text)
 
     def check_worker(self, seconds, started):
         """While the worker's answer is awaited and nothing arrived for a while (POLL_SECONDS): the failure message
@@ -363,7 +374,7 @@ class Supervisor(object):
                 return None
         self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
         item = w.answers.pending.pop(0) if data else None
-        return self.message_of(None if isinstance(item, FrameError) else item, seconds, started)
+        return self.message_of(item, seconds, started)
 
     def stop_worker(self, error_type, seconds, started):
         """Kill the worker and describe why, as a failure message like the worker's own."""
@@ -391,8 +402,8 @@ class Supervisor(object):
         status = "the function's process could not start: %s (%s)" % (exc.strerror or exc, hint)
         return Failure(PROCESS_EXITED, self.provider.exit_message(status, 0.0, 0.0))
 
-    def exited_message(self, duration_ms, status=None, peak_mb=0.0):
-        text = self.provider.exit_message(describe_status(status), duration_ms, peak_mb)
+    def exited_message(self, duration_ms, status=None, peak_mb=0.0, reason=None):
+        text = self.provider.exit_message(reason or describe_status(status), duration_ms, peak_mb)
         return {"phase": "stopped", "failure": Failure(PROCESS_EXITED, text), "duration_ms": duration_ms,
                 "max_rss_kb": int(peak_mb * 1024)}
 

@@ -16,7 +16,7 @@ from . import worker as worker_module
 from .compat import monotonic, signal
 from .errors import RUNTIME_DIR
 from .processtree import Family
-from .protocol import FrameError, FrameReader, MAX_RESPONSE_BYTES, fd_reader
+from .protocol import FrameReader, MAX_RESPONSE_BYTES, fd_reader
 
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 #: How often the supervisor looks at a worker whose answer it awaits (memory, exit) when nothing arrives.
@@ -86,10 +86,9 @@ class WorkerProcess(object):
 
     def read_answer(self, deadline, pump_logs):
         """The payload of the worker's next answer, its pipe being readable now: one read holds all of a small answer;
-        the rest of a large one is waited for until the deadline (AnswerTimeout). None when the pipe ended first or
-        held something else than frames."""
-        item = self.answers.next_payload(self.answer_reader(deadline, pump_logs))
-        return None if isinstance(item, FrameError) else item
+        the rest of a large one is waited for until the deadline (AnswerTimeout). None when the pipe ended first; a
+        FrameError when it held something else than frames (the worker is alive then: Supervisor.unreadable_answer)."""
+        return self.answers.next_payload(self.answer_reader(deadline, pump_logs))
 
     def answer_reader(self, deadline, pump_logs):
         """`recv(n)` for the rest of the worker's answer that never blocks past the deadline, nor on a worker that died

@@ -257,3 +257,24 @@ def test_jdcloud_line_prefix_survives_partial_writes(bootstrap, function_dir):
     output = user_output(run, "jdcloud")
     for marker in ("marker-print", "marker-sys-stdout", "marker-sys-stderr", "marker-fd1", "marker-fd2"):
         assert any(marker in line for line in output), describe(run)
+
+
+# -- found on the way: answers the supervisor cannot read -------------------------------------------------------------
+
+@pytest.mark.parametrize("case", ["bad_json", "huge_length"])
+def test_bytes_written_into_the_answer_pipe_are_answered_not_waited_on(bootstrap, function_dir, case):
+    """A worker whose answer cannot be read is alive (waiting for its next request): it is killed and the invocation
+    answered ProcessExited, naming why (it used to wait for the worker to exit, for ever)."""
+    run = invoke(bootstrap, function_dir("writes_answer_pipe"), "index." + case, {}, "tencent", timeout=30)
+    body = assert_function_error(run, "tencent", "ProcessExited")
+    assert "could not read the worker's answer" in body["errorMessage"], describe(run)
+
+
+def test_2_7_lone_surrogate_text_result_is_answered(bootstrap, function_dir, python, tmp_path):
+    """2.7's codec encodes a lone surrogate into bytes that are not UTF-8: the frames escape it instead (a worker
+    answer the supervisor could not decode hung the one-shot run)."""
+    if python.major != 2:
+        pytest.skip("2.7's codec only (3.x's refuses to encode a lone surrogate)")
+    (tmp_path / "index.py").write_text(u'def handler(event, context):\n    return u"\\ud800"\n')
+    run = invoke(bootstrap, tmp_path, "index.handler", "", "aliyun", timeout=30)
+    assert run.status == 0, describe(run)

@@ -170,3 +170,15 @@ def test_jdcloud_http_log_tail_is_jds(serve):
         log = base64.b64decode(response.getheader("X-Log-Result")).decode("utf-8").splitlines()
         texts = [JD_LINE.match(line).group("text") for line in log]
         assert texts[0] == "Start Invoke" and texts[-2] == "End Invoke" and texts[-1].startswith("Report Invoke"), log
+
+
+@pytest.mark.parametrize("case", ["bad_json", "huge_length"])
+def test_bytes_written_into_the_answer_pipe_are_answered_and_the_server_goes_on(serve, case):
+    framed = serve("unix", "writes_answer_pipe", handler="index.dispatch")
+    client = framed.client()
+    assert client.invoke({"case": "fine"}).ok
+    for attempt in ("cold", "warm"):  # the first on a fresh worker (supervisor), the next forwarded to a warm one
+        response = client.invoke({"case": case})
+        assert not response.ok and response.error_type == "ProcessExited", (attempt, response)
+        assert "could not read the worker's answer" in response.error["errorMessage"], response
+        assert client.invoke({"case": "fine"}).ok, attempt
