@@ -24,7 +24,8 @@ ENV_NAMES = {
     "memory": ("FUNCTION_MEMORY_SIZE", "SCF_FUNCTION_MEMORY_SIZE", "FC_MEMORY_SIZE", "FC_FUNCTION_MEMORY_SIZE"),
     "initializer": ("FUNCTION_INITIALIZER", "FC_INITIALIZER"),
     "initializer_timeout": ("FUNCTION_INITIALIZATION_TIMEOUT", "FC_INITIALIZATION_TIMEOUT"),
-    "name": ("FUNCTION_NAME", "SCF_FUNCTION_NAME", "SCF_FUNCTIONNAME", "FC_FUNCTION_NAME"),
+    # K_SERVICE: the service's name, which Knative and Cloud Run set
+    "name": ("FUNCTION_NAME", "SCF_FUNCTION_NAME", "SCF_FUNCTIONNAME", "FC_FUNCTION_NAME", "K_SERVICE"),
     "zip": ("FUNCTION_ZIP",),
     "code": ("FUNCTION_CODE_DIR",),
     "invocation_type": ("FUNCTION_INVOCATION_TYPE",),

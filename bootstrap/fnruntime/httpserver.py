@@ -5,13 +5,15 @@
 `--api-gateway` every other request becomes the provider's API Gateway event (apigw.py); with `--function-type
 http` every request goes to an FC HTTP function (httpfunction.py). Keep-alive, pipelining, chunked request bodies and
 `Expect: 100-continue` work (httpwire.py parses and renders the bytes); malformed or oversized requests get a 4xx and
-the server goes on.
+the server goes on. `/_/health` and `/_/ready` are the
+probes (cluster.py), answered at once and never logged (a platform asks every second or so).
 """
 from __future__ import absolute_import, division, print_function
 
 import json
 
 from . import apigw, httpfunction
+from .cluster import PROBE_PATHS, probe_response
 from .compat import to_bytes
 from .connection import Connection, Job, STALL_SECONDS
 from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS
@@ -55,6 +57,9 @@ class HttpJob(Job):
 
     def immediate(self, server):
         request = self.request
+        if request.path in PROBE_PATHS:  # reserved: no function route takes them, --api-gateway or not
+            status, headers, body = probe_response(request.path, request.method, server.pool.readiness())
+            return render(status, headers, body, request.keep_alive, request.method == "HEAD")
         if request.path == "/invoke" and request.method == "POST" or server.config.api_gateway or \
                 server.config.function_type == "http":
             return None

@@ -55,6 +55,9 @@ class Server(object):
         self.stopping = False
         self.dispatching = False
         self.stdio = None
+        # the signal that stopped the loop, when, and what the drain answered (cluster.stop_report)
+        self.stop_signal = self.stop_started = None
+        self.stop_finished = self.stop_refused = 0
         self.wake_read, self.wake_write = os.pipe()
         for fd in (self.wake_read, self.wake_write):
             set_cloexec(fd)
@@ -146,6 +149,8 @@ class Server(object):
 
     # -- signals
     def request_stop(self, signum=None, frame=None):
+        if self.stop_signal is None:
+            self.stop_signal, self.stop_started = signum, monotonic()
         self.stopping = True
         try:
             os.write(self.wake_write, b"x")
@@ -325,7 +330,9 @@ class Server(object):
             conn, reply = self.queue.popleft()
             self.release(reply.job)
             if not conn.closed:
+                self.stop_refused += 1
                 self.answer(conn, reply, reply.job.refuse(self))
+        self.stop_finished = self.pool.busy - (1 if self.pool.preloading else 0)
         while self.pool.busy:  # the invocations in flight finish and are answered
             self.turn(monotonic() + 1.0)
         for conn in list(self.connections):

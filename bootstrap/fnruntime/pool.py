@@ -16,9 +16,12 @@ import select
 import sys
 import types
 
+from .cluster import READY_PATH, Readiness
 from .compat import monotonic, to_bytes
+from .connection import Job, Reply
 from .errors import TIMEOUT
 from .invocation import RequestIds
+from .logsink import LogSink
 from .protocol import write_all_fd
 from .supervisor import Done, Supervisor
 from .watch import CodeWatch, describe
@@ -130,6 +133,62 @@ class Instance(object):
             self.pool.finished(self, conn, reply, self.pool.server.fault(reply.job, "serving"))
 
 
+class Preload(Job):
+    """The cold start of `Pool.preload`, run on an instance as a request is (it answers no one)."""
+
+    def call(self, server, supervisor):
+        return self.cold_start(supervisor)
+
+    @staticmethod
+    def cold_start(supervisor):
+        """Start the worker and wait for it to import the handler. Ends with Done((the log of the import, its duration
+        in ms or None)). The worker stays, loaded (`supervisor.preloaded`): the first request it serves reports this
+        cold start as its own (init duration, initializer). One that failed to import is gone: the next request starts
+        another."""
+        sink = supervisor.sink = LogSink()
+        try:
+            try:
+                supervisor.spawn()
+            except OSError as exc:
+                supervisor.load_failure = supervisor.start_failure(exc)
+                yield Done(("", None))
+                return
+            message = yield supervisor.load_seconds()
+            supervisor.loaded(message)
+            if message.get("phase") == "loaded":
+                supervisor.preloaded = message
+            else:
+                supervisor.kill()
+            yield Done((sink.text(), message.get("init_ms")))
+        finally:
+            supervisor.sink = None
+
+    def finish(self, server, result):
+        log, init_ms = result
+        pool = server.pool
+        pool.preloading = False
+        server.echo(log)
+        if init_ms is not None:
+            server.write_stderr(to_bytes("fnruntime: cold start at start: %s imported in %.0f ms; %s answers 200\n"
+                                         % (server.config.handler, init_ms, READY_PATH)))
+        else:
+            failure = pool.readiness().failure
+            server.write_stderr(to_bytes("fnruntime: cold start at start failed: %s: %s; %s answers 503 until a cold "
+                                         "start imports the handler\n" % (failure.error_type, failure.message,
+                                                                          READY_PATH)))
+        return None
+
+    def fail(self, server, message):
+        server.pool.preloading = False
+        return None
+
+
+class Detached(object):
+    """The connection of a job that answers no one."""
+
+    closed = True
+
+
 class Pool(object):
     def __init__(self, config, size=1, idle_seconds=None):
         self.config = config
@@ -144,6 +203,7 @@ class Pool(object):
         self.idle = []  # free instances, the one used last at the end
         self.busy = 0
         self.server = None
+        self.preloading = False
         self.code_watch = None
         if config.watch and not config.zip_path and self.code_dir:
             self.code_watch = CodeWatch(self.code_dir)
@@ -198,6 +258,24 @@ class Pool(object):
             self.instances.append(instance)
         self.busy += 1
         instance.start(conn, reply)
+
+    def preload(self):
+        """Start the first instance's cold start now, before any request (`--serve http` without an address): the
+        loop answers probes while it runs; requests wait for it as for any busy instance."""
+        self.preloading = True
+        self.start(Detached(), Reply(Preload()))
+
+    def readiness(self):
+        """What `/_/ready` says (cluster.py): ready once a cold start imported the handler."""
+        supervisors = [instance.supervisor for instance in self.instances]
+        if any(s.imported for s in supervisors):
+            return Readiness(ready=True)
+        if self.preloading:
+            return Readiness(starting=True)
+        failures = [s.load_failure for s in supervisors if s.load_failure is not None]
+        if failures:
+            return Readiness(failure=failures[-1])
+        return Readiness(ready=True, lazy=True)  # nothing tried yet: the first request imports it
 
     def finished(self, instance, conn, reply, data):
         self.busy -= 1

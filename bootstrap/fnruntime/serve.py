@@ -9,7 +9,8 @@ import signal
 import sys
 
 from .address import describe, listen, parse_address, set_cloexec
-from .compat import to_bytes
+from .cluster import container_memory_limit, memory_warning, platform_address, stop_report
+from .compat import monotonic, to_bytes
 from .errors import UsageError
 
 
@@ -33,8 +34,9 @@ def install_signals(server):
 
 
 def banner(config, where, protocol):
-    return ("fnruntime: listening on %s (%s); handler %s, provider %s, Python %d.%d; stop with SIGTERM or Ctrl-C\n"
-            % (where, protocol, config.handler, config.provider, sys.version_info[0], sys.version_info[1]))
+    return ("fnruntime: listening on %s (%s); function %s, handler %s, provider %s, Python %d.%d; stop with SIGTERM or "
+            "Ctrl-C\n" % (where, protocol, config.name, config.handler, config.provider, sys.version_info[0],
+                           sys.version_info[1]))
 
 
 def main(config):
@@ -42,7 +44,8 @@ def main(config):
     from .framed import FramedConnection
     from .loop import Server
     from .pool import Pool
-    address = parse_address(config.serve)
+    platform = platform_address(config.serve, config.environ)  # `--serve http`: 0.0.0.0:$PORT, cold start at once
+    address = parse_address(platform or config.serve)
     if config.api_gateway and address.kind != "http":
         raise UsageError("--api-gateway works with --serve http:HOST:PORT only (got --serve %s)" % address.text)
     pool = Pool(config, config.instances, config.instance_idle)
@@ -61,7 +64,8 @@ def main(config):
         from .httpserver import HttpConnection
         server.add_listener(listener, HttpConnection)
         where = describe(listener.getsockname(), "http")
-        protocol = "HTTP: POST /invoke%s" % (", API Gateway on every other request" if config.api_gateway else "")
+        protocol = "HTTP: POST /invoke%s; probes /_/health, /_/ready" % (
+            ", API Gateway on every other request" if config.api_gateway else "")
     else:
         server.add_listener(listener, FramedConnection, address.path)
         where, protocol = describe(listener.getsockname(), address.kind), "framed protocol"
@@ -70,4 +74,17 @@ def main(config):
                                                    "nothing: a zip package is not watched")
     if address.kind != "stdio":  # on stdio the caller started us and knows; keep its standard error quiet
         server.write_stderr(to_bytes(banner(config, where, protocol)))
-    return server.run()
+        warning = memory_warning(config, container_memory_limit())
+        if warning:
+            server.write_stderr(to_bytes(warning))
+    if platform:
+        pool.preload()
+    status = server.run()
+    if server.stop_signal is not None and address.kind != "stdio":
+        server.write_stderr(to_bytes(stop_report(signal_name(server.stop_signal), monotonic() - server.stop_started,
+                                                 server.stop_finished, server.stop_refused)))
+    return status
+
+
+def signal_name(signum):
+    return {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT"}.get(signum, "signal %s" % signum)

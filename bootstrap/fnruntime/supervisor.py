@@ -69,6 +69,11 @@ class Supervisor(object):
         self.worker = None
         self.sink = None
         self.request_ids = request_ids or RequestIds(style=self.provider.request_id_style)
+        # cold starts: whether one imported the handler, the failure of the last one that did not, and the `loaded`
+        # message of a worker started ahead of any request (pool.Preload), which the first request takes as its own
+        self.imported = False
+        self.load_failure = None
+        self.preloaded = None
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
@@ -105,6 +110,7 @@ class Supervisor(object):
         for fd in (w.request_fd, w.response_fd, w.log_fd):
             os.close(fd)
         self.worker = None
+        self.preloaded = None
 
     def close(self):
         self.kill()
@@ -147,8 +153,9 @@ class Supervisor(object):
         to hold an event over the limit (use `invoke_call`: the caller decodes and measures it here, and the worker
         never holds a refused event). An HTTP body over the limit was refused from its Content-Length already."""
         w = self.worker
-        if w is None or self.log_stream is not None or (http is None and may_exceed_limit(len(payload))):
-            return None
+        if w is None or self.preloaded is not None or self.log_stream is not None or (
+                http is None and may_exceed_limit(len(payload))):
+            return None  # (a preloaded worker's first request reports the cold start: `invoke_call`)
         self.reap()
         if w.status is not None:
             return None  # died while idle: `invoke` replaces it
@@ -220,21 +227,25 @@ class Supervisor(object):
         self.reap()
         if self.worker is not None and self.worker.status is not None:
             self.kill()  # died while idle (a thread or child it left behind, a signal from outside)
-        cold = self.worker is None
+        preloaded, self.preloaded = (self.preloaded, None) if self.worker is not None else (None, None)
+        cold = self.worker is None or preloaded is not None
         message = None
         start_line = provider.start_line(invocation.request_id)
         if cold:
             init_id = self.request_ids() if config.initializer else None  # FC gives the initializer its own id
             sink.lines(provider.cold_start_lines())
             sink.lines(provider.initializer_lines(init_id, "start") if config.initializer else [start_line])
-            try:
-                self.spawn()
-            except OSError as exc:
-                yield Done(self.finish(outcome, self.start_failure(exc), sink, 0.0))
-                return
-            # with a debugger awaited before user code runs, as long as the person takes to attach
-            message = yield (float("inf") if config.debug_port and config.debug_wait
-                             else max(LOAD_SECONDS, config.timeout))
+            if preloaded is not None:
+                message = preloaded
+            else:
+                try:
+                    self.spawn()
+                except OSError as exc:
+                    yield Done(self.finish(outcome, self.start_failure(exc), sink, 0.0))
+                    return
+                # with a debugger awaited before user code runs, as long as the person takes to attach
+                message = yield self.load_seconds()
+                self.loaded(message)
             if message.get("phase") == "loaded":
                 outcome.init_duration_ms = message["init_ms"]
                 message = None
@@ -256,6 +267,19 @@ class Supervisor(object):
         if message is None:
             message = yield config.timeout
         yield Done(self.conclude_message(outcome, message, sink, (monotonic() - started) * 1000.0))
+
+    def load_seconds(self):
+        config = self.config
+        return float("inf") if config.debug_port and config.debug_wait else max(LOAD_SECONDS, config.timeout)
+
+    def loaded(self, message):
+        """Note how a cold start ended (readiness, cluster.py)."""
+        if message.get("phase") == "loaded":
+            self.imported, self.load_failure = True, None
+        else:
+            failure = message.get("failure")
+            self.load_failure = failure if isinstance(failure, Failure) or failure is None \
+                else Failure.from_dict(failure)
 
     def conclude_message(self, outcome, message, sink, elapsed_ms):
         """The outcome from the worker's `result` message or a failure message."""
