@@ -53,7 +53,8 @@ def build_parser():
                         help="Event discards the result as the clouds do for asynchronous calls "
                              "[FUNCTION_INVOCATION_TYPE]")
     parser.add_argument("--serve", metavar="ADDRESS",
-                        help="stay warm and serve: stdio, unix:PATH, tcp:HOST:PORT (framed) or http:HOST:PORT "
+                        help="stay warm and serve: stdio, unix:PATH, tcp:HOST:PORT (framed), http:HOST:PORT, or "
+                             "http alone: 0.0.0.0:$PORT (8080), cold start at once, probes /_/health and /_/ready "
                              "[FUNCTION_SERVE]")
     parser.add_argument("--instances", metavar="N",
                         help="serve modes: up to N warm instances of the function, each its own process, started on "
