@@ -358,8 +358,8 @@ class Supervisor(object):
             return self.unreadable_answer(exc, started)
         if message is None:
             return self.stop_worker(PROCESS_EXITED, seconds, started)
-        if "max_rss_kb" in message:
-            self.worker.peak_rss_kb = max(self.worker.peak_rss_kb, message["max_rss_kb"])
+        if "memory_kb" in message:
+            self.worker.peak_kb = max(self.worker.peak_kb, message["memory_kb"])
         return message
 
     def unreadable_answer(self, exc, started):
@@ -374,8 +374,9 @@ class Supervisor(object):
         """While the worker's answer is awaited and nothing arrived for a while (POLL_SECONDS): the failure message
         when it went over its memory limit or died (after its last answer, if any, has been read), else None."""
         w = self.worker
-        w.peak_rss_kb = max(w.peak_rss_kb, w.rss_kb())
-        if w.peak_rss_kb > self.config.memory_mb * 1024:
+        now_kb = w.memory_kb()
+        w.peak_kb = max(w.peak_kb, now_kb)
+        if now_kb > self.config.memory_mb * 1024:
             return self.stop_worker(OUT_OF_MEMORY, seconds, started)
         self.reap()
         if w.status is not None and w.response_fd not in w.ready(0):
@@ -408,7 +409,7 @@ class Supervisor(object):
             self.reap(block=True)
         status = w.status
         self.kill()
-        peak_mb = w.peak_rss_kb / 1024.0
+        peak_mb = w.peak_kb / 1024.0
         if error_type == TIMEOUT:
             text = self.provider.timeout_message(seconds, peak_mb)
         elif error_type == OUT_OF_MEMORY:
@@ -416,7 +417,7 @@ class Supervisor(object):
         else:
             return self.exited_message(duration_ms, status, peak_mb)
         return {"phase": "stopped", "failure": Failure(error_type, text), "duration_ms": duration_ms,
-                "max_rss_kb": w.peak_rss_kb}
+                "memory_kb": w.peak_kb}
 
     def start_failure(self, exc):
         """The function error when no worker could be started (fork or pipe failed)."""
@@ -429,11 +430,11 @@ class Supervisor(object):
     def exited_message(self, duration_ms, status=None, peak_mb=0.0, reason=None):
         text = self.provider.exit_message(reason or describe_status(status), duration_ms, peak_mb)
         return {"phase": "stopped", "failure": Failure(PROCESS_EXITED, text), "duration_ms": duration_ms,
-                "max_rss_kb": int(peak_mb * 1024)}
+                "memory_kb": int(peak_mb * 1024)}
 
     # -- outcome --------------------------------------------------------------------------------
     def memory_mb(self, message):
-        peak = max(message.get("max_rss_kb", 0) if message else 0, self.worker.peak_rss_kb if self.worker else 0)
+        peak = max(message.get("memory_kb", 0) if message else 0, self.worker.peak_kb if self.worker else 0)
         return peak / 1024.0
 
     def succeed(self, outcome, message, sink):

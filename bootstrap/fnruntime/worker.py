@@ -13,7 +13,7 @@ import os
 import resource
 import sys
 
-from . import logs
+from . import logs, memory
 from .compat import monotonic, signal, to_bytes, to_text
 from .context import apply_overrides
 from .errors import Failure, FunctionError, INVALID_REQUEST, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
@@ -138,7 +138,7 @@ class Worker(object):
     def fail(self, phase, exc, error_type=None, prefix=""):
         failure = exc.failure(sys.exc_info()[2], error_type, prefix)
         self.write_traceback(failure)
-        self.send({"phase": phase, "failure": failure.to_dict(), "max_rss_kb": max_rss_kb()})
+        self.send({"phase": phase, "failure": failure.to_dict(), "memory_kb": memory_kb()})
 
     def write_traceback(self, failure):
         restore_log_fds()
@@ -180,6 +180,7 @@ class Worker(object):
         result not yet encoded. A sys.exit in user code answers and ends the process here."""
         self.state.request_id = request_id
         restore_log_fds()
+        memory.reset_peak()
         started = monotonic()
         try:
             event = self.provider.event_from_message(source)
@@ -204,9 +205,9 @@ class Worker(object):
             self.leave_if_forked(1, failure)
             self.write_traceback(failure)
             return {"phase": "result", "ok": False, "failure": failure.to_dict(),
-                    "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()}
+                    "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb()}
         return {"phase": "result", "ok": True, "kind": kind, "result": payload,
-                "duration_ms": (monotonic() - started) * 1000.0, "max_rss_kb": max_rss_kb()}
+                "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb()}
 
     def call_http_function(self, body, context, request):
         """An FC HTTP function on one request (an event that came without one, over the framed protocol or
@@ -262,7 +263,7 @@ class Worker(object):
         if failure is None:
             outcome.result_kind = reply["kind"]
             outcome.result = to_text(reply["result"]) if reply["kind"] in ("json", "text", "http") else reply["result"]
-        return conclude(outcome, self.provider, self.config, reply["duration_ms"], reply["max_rss_kb"] / 1024.0,
+        return conclude(outcome, self.provider, self.config, reply["duration_ms"], reply["memory_kb"] / 1024.0,
                         failure)
 
     def send_rendered(self, outcome, frame_id, opening, closing_lines):
@@ -296,7 +297,7 @@ class Worker(object):
         failure = Failure(PROCESS_EXITED, "Process exited unexpectedly before completing request "
                                           "(sys.exit(%r): exit status %d)" % (code, status), "SystemExit",
                           traceback_text="")
-        self.send({"phase": "result", "ok": False, "failure": failure.to_dict(), "max_rss_kb": max_rss_kb()})
+        self.send({"phase": "result", "ok": False, "failure": failure.to_dict(), "memory_kb": memory_kb()})
         os._exit(status)
 
     def next_payload(self):
@@ -377,8 +378,9 @@ def exit_status(code):
     return code & 0xFF if isinstance(code, int) and not isinstance(code, bool) else 1
 
 
-def max_rss_kb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def memory_kb():
+    """This worker's figure of the memory rule (memory.py) now: itself and the processes it started."""
+    return memory.own_kb()
 
 
 def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd, instance=None):

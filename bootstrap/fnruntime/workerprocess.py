@@ -12,13 +12,12 @@ import os
 import select
 import sys
 
-from . import worker as worker_module
+from . import memory, worker as worker_module
 from .compat import monotonic, signal
 from .errors import RUNTIME_DIR
 from .processtree import Family
 from .protocol import FrameReader, MAX_RESPONSE_BYTES, fd_reader
 
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 #: How often the supervisor looks at a worker whose answer it awaits (memory, exit) when nothing arrives.
 POLL_SECONDS = 0.01
 #: A pipe's capacity: a read of the log pipe that returns less has emptied it.
@@ -42,7 +41,6 @@ def reap_children(block_for=None):
         w = UNREAPED.pop(pid, None)
         if w is not None:
             w.status = status
-            w.peak_rss_kb = max(w.peak_rss_kb, usage.ru_maxrss)
 
 
 class AnswerTimeout(Exception):
@@ -61,7 +59,7 @@ class WorkerProcess(object):
         self.log_fd = log_fd
         self.status = None  # wait status once reaped
         self.initialized = False
-        self.peak_rss_kb = 0
+        self.peak_kb = 0  # the peak of the memory rule's samples (memory.py)
         self.family = Family(pid)
         self.poller = select.poll()  # not select.select: it fails for descriptors of 1024 and over
         for fd in (response_fd, log_fd):
@@ -77,12 +75,9 @@ class WorkerProcess(object):
                 return []
             raise
 
-    def rss_kb(self):
-        try:
-            with open("/proc/%d/statm" % self.pid, "rb") as statm:
-                return int(statm.read().split()[1]) * PAGE_SIZE // 1024
-        except (IOError, OSError, IndexError, ValueError):
-            return 0
+    def memory_kb(self):
+        """The instance's figure of the memory rule now (memory.py): the worker and every process it started."""
+        return memory.instance_kb(self.family.members(self.status is None))
 
     def read_answer(self, deadline, pump_logs):
         """The payload of the worker's next answer, its pipe being readable now: one read holds all of a small answer;

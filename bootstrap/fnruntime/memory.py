@@ -1,0 +1,116 @@
+"""Memory as a memory cgroup holds it: the figure that sets off `OutOfMemory` and that "Max Memory Used" reports.
+
+The rule: anonymous plus shared memory (`RssAnon + RssShmem` of /proc/PID/status) summed over the instance, the
+worker and every process it started (processtree.Family). Clean file-backed pages (mapped shared libraries, files
+read through mmap, counted in `RssFile`) do not count: under a memory cgroup the kernel reclaims them before it
+kills anything, so a function whose libraries take 70 MB of file pages and 102 MB of its own memory runs in 128 MB.
+A page shared by several processes of the instance (copy-on-write after a fork) is counted once, as a cgroup
+charges it: with more than one process, each one's proportional share is summed (`Pss_Anon + Pss_Shmem` of
+/proc/PID/smaps_rollup). Sources: Linux's Documentation/admin-guide/cgroup-v2.rst ("Memory": anonymous, page cache and shmem are charged;
+reclaim before the OOM killer; page cache is reclaimable) and proc(5) (`RssAnon`, `RssFile`, `RssShmem`, since
+Linux 4.5; before that `statm`'s resident minus shared is taken, which leaves shmem out). The clouds run each
+function instance in such a cgroup (PROVIDERS.md, limits).
+
+The supervisor samples the sum while an invocation runs (every 10 ms) and kills the instance when a sample is over
+the limit. The worker measures itself when it answers (`own_kb`): memory its handler held and freed on returning
+is gone by then, so for its own process it takes the peak the kernel kept since the invocation began (`VmHWM`,
+reset through /proc/self/clear_refs) less the file pages mapped now (`RssFile`), when that is more than what it
+holds now. Max Memory Used is the largest of those figures. Known difference from a cgroup: file pages mapped and
+unmapped within one invocation (a file read through mmap, then closed) raise that peak estimate, so Max Memory Used
+can show them although they never count toward the kill.
+"""
+from __future__ import absolute_import, division, print_function
+
+import os
+
+from .processtree import descendants
+
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+FIELDS = (b"RssAnon:", b"RssShmem:")
+
+
+def process_kb(pid):
+    """The anonymous and shared memory of one process, in kB; 0 when it is gone."""
+    try:
+        with open("/proc/%d/status" % pid, "rb") as handle:
+            status = handle.read()
+    except (IOError, OSError):
+        return 0
+    total, found = 0, False
+    for line in status.split(b"\n"):
+        if line.startswith(FIELDS):
+            total += int(line.split()[1])
+            found = True
+    if found:
+        return total
+    try:  # a kernel before 4.5: resident pages minus the file-backed and shared ones
+        with open("/proc/%d/statm" % pid, "rb") as handle:
+            fields = handle.read().split()
+        return max(0, int(fields[1]) - int(fields[2])) * PAGE_KB
+    except (IOError, OSError, IndexError, ValueError):
+        return 0
+
+
+PSS_FIELDS = (b"Pss_Anon:", b"Pss_Shmem:")
+
+
+def shared_out_kb(pid):
+    """The anonymous and shared memory of one process with each page shared with other processes (a fork's
+    copy-on-write pages) divided among them (`Pss_Anon + Pss_Shmem` of /proc/PID/smaps_rollup, Linux 5.x); the
+    unshared figure where the kernel lacks them."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid, "rb") as handle:
+            rollup = handle.read()
+    except (IOError, OSError):
+        return process_kb(pid)
+    total, found = 0, False
+    for line in rollup.split(b"\n"):
+        if line.startswith(PSS_FIELDS):
+            total += int(line.split()[1])
+            found = True
+    return total if found else process_kb(pid)
+
+
+def instance_kb(pids):
+    """The figure of the rule for an instance of `pids`, in kB. One process: its RssAnon + RssShmem. Several: each
+    page counted once, as a cgroup charges it (a forked child shares its parent's pages until it writes them), by
+    proportional shares (smaps_rollup walks the page tables: dearer, so only then)."""
+    if len(pids) == 1:
+        return process_kb(pids[0])
+    return sum(shared_out_kb(pid) for pid in pids)
+
+
+def status_kb(pid, names):
+    """{field: kB} of /proc/PID/status for the fields in `names` (bytes, with the colon) found there."""
+    found = {}
+    try:
+        with open("/proc/%d/status" % pid, "rb") as handle:
+            for line in handle.read().split(b"\n"):
+                if line.startswith(names):
+                    name, value = line.split()[:2]
+                    found[name] = int(value)
+    except (IOError, OSError, ValueError):
+        pass
+    return found
+
+
+def reset_peak():
+    """Start this process's kernel-kept peak (VmHWM) afresh: at the start of each invocation (Linux 4.0+)."""
+    try:
+        with open("/proc/self/clear_refs", "wb") as handle:
+            handle.write(b"5")
+    except (IOError, OSError):
+        pass
+
+
+def own_kb():
+    """The figure of the rule for this process (its peak estimate, see above) and every process under it now."""
+    me = os.getpid()
+    fields = status_kb(me, FIELDS + (b"VmHWM:", b"RssFile:"))
+    now = fields.get(b"RssAnon:", 0) + fields.get(b"RssShmem:", 0) if b"RssAnon:" in fields else process_kb(me)
+    peak = fields.get(b"VmHWM:", 0) - fields.get(b"RssFile:", 0) if b"RssFile:" in fields else 0
+    others = descendants([me])[1:]
+    if others:  # shares of pages the children still share with this process are its own already
+        now = shared_out_kb(me)
+        return max(now, peak) + sum(shared_out_kb(pid) for pid in others)
+    return max(now, peak)
