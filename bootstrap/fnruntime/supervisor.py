@@ -77,12 +77,9 @@ class Supervisor(object):
 
     # -- worker lifecycle -----------------------------------------------------------------------
     def spawn(self):
-        """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then.
-        Serving, the supervisor adopts the orphans of its workers' processes (processtree.adopt_orphans: done once,
-        after the first fork, while that worker loads the user's module; a one-shot run ends with its process, and
-        inside a container that is PID 1, which adopts them anyway)."""
+        """Fork a fresh worker. OSError when no process or descriptor can be had; nothing is left open then."""
         self.worker = WorkerProcess.start(self.config, self.provider, self.code_dir, self.instance)
-        if self.log_stream is None:
+        if self.log_stream is None:  # serving: see processtree.adopt_orphans
             adopt_orphans()
         return self.worker
 
@@ -91,8 +88,7 @@ class Supervisor(object):
         reap_children(self.worker if block else None)
 
     def kill(self):
-        """End the instance: the worker and every process it started, detached ones included (processtree); forget
-        it."""
+        """End the instance (the worker and every process it started: processtree); forget it."""
         w = self.worker
         if w is None:
             return
@@ -374,9 +370,7 @@ class Supervisor(object):
         """While the worker's answer is awaited and nothing arrived for a while (POLL_SECONDS): the failure message
         when it went over its memory limit or died (after its last answer, if any, has been read), else None."""
         w = self.worker
-        now_kb = w.memory_kb()
-        w.peak_kb = max(w.peak_kb, now_kb)
-        if now_kb > self.config.memory_mb * 1024:
+        if w.memory_kb() > self.config.memory_mb * 1024:
             return self.stop_worker(OUT_OF_MEMORY, seconds, started)
         self.reap()
         if w.status is not None and w.response_fd not in w.ready(0):

@@ -76,8 +76,11 @@ class WorkerProcess(object):
             raise
 
     def memory_kb(self):
-        """The instance's figure of the memory rule now (memory.py): the worker and every process it started."""
-        return memory.instance_kb(self.family.members(self.status is None))
+        """The instance's figure of the memory rule now (memory.py): the worker and every process it started. Its
+        peak (`peak_kb`) follows."""
+        now = memory.instance_kb(self.family.members(self.status is None))
+        self.peak_kb = max(self.peak_kb, now)
+        return now
 
     def read_answer(self, deadline, pump_logs):
         """The payload of the worker's next answer, its pipe being readable now: one read holds all of a small answer;
