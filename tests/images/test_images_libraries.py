@@ -87,3 +87,37 @@ def test_pip_check_reports_only_recorded_conflicts(current_image, catalogue, pla
     assert found == expected, "pip check in %s:\n%s\nnot recorded: %s\nrecorded but not reported: %s" % (
         tag, proc.stdout, sorted(found - expected), sorted(expected - found))
     assert (proc.returncode == 0) == (not expected)
+
+
+FREEZE = (
+    "import json, pkg_resources\n"
+    "print('FREEZE ' + json.dumps(dict((d.project_name, d.version) for d in pkg_resources.working_set)))\n")
+
+
+@pytest.mark.parametrize("tag", [p.tag for p in build.plan(CATALOGUE) if p.kind == "aliyun"])
+def test_aliyun_strict_images_hold_exactly_fc_dockers_list(current_image, catalogue, plans, tag):
+    """Every installed distribution of a strict aliyun image is an entry of aliyun.toml (fc-docker's whole list,
+    top-level and transitive, plus the dependencies it leaves unpinned, `listed = false`) or base.toml's tools, at
+    the entry's version: nothing more, nothing less, deviations included."""
+    current_image(tag)
+    proc = run_in(image_name(catalogue, tag), ["-c", FREEZE])
+    lines = [l for l in proc.stdout.splitlines() if l.startswith("FREEZE ")]
+    assert lines, proc.stdout + proc.stderr
+    installed = dict((build.normalize(k), v) for k, v in __import__("json").loads(lines[-1][7:]).items())
+    wanted = dict((s.key, s.version) for s in plans[tag].specs if s.version)
+    assert sorted(set(installed) - set(wanted)) == [], "installed in %s but not in the tables" % tag
+    assert sorted(set(wanted) - set(installed)) == [], "in the tables but not installed in %s" % tag
+    wrong = dict((k, (installed[k], wanted[k])) for k in wanted if not same_version(installed[k], wanted[k]))
+    assert not wrong, "installed version differs from the table (installed, table): %s" % wrong
+    listed = [s for s in plans[tag].specs if s.listed and s.provider == "aliyun"]
+    assert len(listed) >= (90 if plans[tag].py == "27" else 80), "fc-docker's list has 97 (2.7) / 82 (3.6) pins"
+
+
+def test_pyopenssl_on_py36_aliyun_prints_no_cryptography_deprecation_warning(current_image, catalogue):
+    """With fc-docker's pins (pyOpenSSL 18.0.0, cryptography 3.2.1) `import OpenSSL` is silent on 3.6, as in the
+    cloud; cryptography 40 (the resolver's choice before) warns that Python 3.6 is no longer supported."""
+    current_image("py36-aliyun")
+    proc = run_in(image_name(catalogue, "py36-aliyun"), ["-W", "always", "-c", "import OpenSSL, cryptography; "
+                                                         "print(OpenSSL.__version__, cryptography.__version__)"])
+    assert proc.stdout.split() == ["18.0.0", "3.2.1"], proc.stdout
+    assert "CryptographyDeprecationWarning" not in proc.stderr, proc.stderr
