@@ -78,6 +78,7 @@ class Spec:
     missing: str | None = None
     apt: tuple = ()
     build_apt: tuple = ()
+    build_requires: tuple = ()   # names of the same table's entries installed before its wheel is built
 
     @property
     def key(self):
@@ -181,7 +182,8 @@ def spec_from_entry(entry, provider, py, raw, path):
         rename=tuple(tuple(pair) for pair in raw.get("rename", ())),
         copy=tuple(tuple(pair) for pair in raw.get("copy", ())),
         import_error=raw.get("import-error"), module_version=raw.get("module-version", entry.get("module-version")),
-        missing=raw.get("missing"), apt=tuple(entry.get("apt", ())), build_apt=tuple(entry.get("build-apt", ())))
+        missing=raw.get("missing"), apt=tuple(entry.get("apt", ())), build_apt=tuple(entry.get("build-apt", ())),
+        build_requires=tuple(entry.get("build-requires", ())))
 
 
 def load_table(path, pys):
@@ -407,12 +409,19 @@ def wheel_manifests(cat, py):
     """{wheel stage: manifest} for PY: each stage builds every wheel that any tag of PY takes from it, so the strict
     and the union tags of a provider share one compile of its libraries."""
     wanted = {}
+    pins = {(s.provider, s.key): s for s in cat.specs if s.py == py and s.version}
     for tag_plan in plan(cat, [py]):
         for group in tag_plan.groups:
             for spec in group.specs:
                 entry = {"name": spec.name, "version": spec.version}
                 if spec.source:
                     entry["source"] = spec.source
+                if spec.build_requires:
+                    needed = [pins.get((spec.provider, normalize(name))) for name in spec.build_requires]
+                    if None in needed:
+                        raise BuildError("%s py%s: build-requires %s, which the %s table does not pin for py%s"
+                                         % (spec.name, py, list(spec.build_requires), spec.provider, py))
+                    entry["build-requires"] = ["%s==%s" % (n.name, n.version) for n in needed]
                 wanted.setdefault(group.source, {})[(spec.key, spec.version)] = entry
     return {source: json.dumps({"wheels": source, "entries": [entries[k] for k in sorted(entries)]},
                                indent=1, sort_keys=True) + "\n"

@@ -140,6 +140,11 @@ def cmd_wheels(group_path, wheel_dir):
                 break
         else:
             rounds.append({name: target})
+    # sdists whose setup.py imports a build tool it does not declare (cprotobuf needs Cython): the tool goes into this
+    # throw-away stage first, as the cloud's image installs it before the list
+    build_requires = sorted(set(req for entry in group["entries"] for req in entry.get("build-requires", [])))
+    if build_requires:
+        pip(["install", "--no-warn-script-location"] + index_options() + build_requires)
     for targets in rounds:
         pip(["wheel", "--no-deps", "--wheel-dir", wheel_dir] + index_options() + sorted(targets.values()))
     shutil.rmtree(SOURCE_DIR, ignore_errors=True)
