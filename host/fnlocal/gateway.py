@@ -21,6 +21,7 @@ from yarl import URL
 from . import apievents
 from .model import ProjectError
 from .routes import RouteTable
+from .upstream import Upstream, UpstreamError
 
 HOP_HEADERS = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
                "transfer-encoding", "upgrade", "content-length", "host", "server", "date"}
@@ -48,6 +49,7 @@ class Gateway:
         self.table = RouteTable([])
         self.session = None
         self.runner = None
+        self.upstreams = {}      # containers.Instance -> Upstream (the apigw routes' kept-alive connections)
 
     # -- life cycle ----------------------------------------------------------------------------------------------------
     async def start(self):
@@ -79,6 +81,7 @@ class Gateway:
             if name not in wanted:
                 instance = self.instances.pop(name)
                 self.signatures.pop(name, None)
+                await self.forget(instance)
                 await loop.run_in_executor(None, self.pool.stop, instance)
                 self.log("fnruntime: %s is no longer in the template: its container is stopped" % name)
         starts = []
@@ -97,11 +100,18 @@ class Gateway:
             self.instances[name] = result
             self.signatures[name] = signature(function)
             if old is not None:
+                await self.forget(old)
+            if old is not None:
                 self.log("fnruntime: %s changed in the template: a fresh container serves it" % name)
         self.project = project
         self.table = RouteTable(project.routes())
         if failures:
             raise failures[0] if isinstance(failures[0], ProjectError) else ProjectError(str(failures[0]))
+
+    async def forget(self, instance):
+        upstream = self.upstreams.pop(instance, None)
+        if upstream is not None:
+            await upstream.close()
 
     def start_one(self, function, old):
         if old is not None:
@@ -120,6 +130,8 @@ class Gateway:
         if self.session is not None:
             await self.session.close()
             self.session = None
+        for instance in list(self.upstreams):
+            await self.forget(instance)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self.pool.close)
         self.instances.clear()
@@ -154,7 +166,7 @@ class Gateway:
             if route.kind == "http":
                 return await self.proxy(request, route, instance, body)
             return await self.gateway(request, route, instance, found, body)
-        except aiohttp.ClientError as exc:
+        except (aiohttp.ClientError, UpstreamError) as exc:
             return web.Response(status=502, text="the container of %s did not answer: %s\n"
                                 % (route.function.name, exc))
 
@@ -165,13 +177,14 @@ class Gateway:
         event = apievents.build_event(provider, request.method, request.path, request.query_string,
                                       request.headers, body, peer, route, params, request_id)
         payload = apievents.json.dumps(event).encode("utf-8")
-        async with self.session.post(instance.url + "/invoke", data=payload,
-                                     headers={"Content-Type": "application/json"}) as answer:
-            data = await answer.read()
-            status, headers, reply_body, problem = apievents.reply(provider, answer.status, answer.headers, data)
-            extra = [("X-Request-Id", answer.headers.get("X-Request-Id", request_id))]
-            if answer.headers.get("X-Function-Error-Type"):
-                extra.append(("X-Function-Error-Type", answer.headers["X-Function-Error-Type"]))
+        upstream = self.upstreams.get(instance)
+        if upstream is None:
+            upstream = self.upstreams[instance] = Upstream(instance.host, instance.port)
+        answer_status, answer_headers, data = await upstream.post("/invoke", payload)
+        status, headers, reply_body, problem = apievents.reply(provider, answer_status, answer_headers, data)
+        extra = [("X-Request-Id", answer_headers.get("X-Request-Id", request_id))]
+        if answer_headers.get("X-Function-Error-Type"):
+            extra.append(("X-Function-Error-Type", answer_headers["X-Function-Error-Type"]))
         if problem:
             self.log("fnruntime: %s: the function's reply is not a valid API Gateway response: %s"
                      % (route.function.name, problem))
