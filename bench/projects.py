@@ -1,7 +1,8 @@
 """What the host tools add: `fnruntime local invoke` against `docker run` of the same image and function (one cold
 invocation each, alternated), and `fnruntime local start-api`'s warm request latency against a direct request to a
 `--serve http` container of the same image and function (the gateway's own cost; target: under 1 ms at p50).
-Prints a table and writes the "Projects" section of bench/results.md (its own markers; the rest is left alone).
+Prints a table and writes bench/projects.md, which bench/report.py puts into bench/results.md (here it is also put
+there at once, between its own markers, the rest left alone).
 
     .venv/bin/python bench/projects.py [--runs 10] [--requests 2000] [--image runtime:py36-tencent]
 """
@@ -23,6 +24,7 @@ TRIVIAL = os.path.join(BENCH, "functions", "trivial")
 GATEWAY = os.path.join(BENCH, "functions", "gateway")
 DOCKER = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else "docker"
 RESULTS = os.path.join(BENCH, "results.md")
+SECTION = os.path.join(BENCH, "projects.md")
 BEGIN, END = "<!-- section:projects (bench/projects.py) -->", "<!-- /section:projects -->"
 
 
@@ -137,9 +139,11 @@ def gateway_vs_direct(image, requests, folder):
 
 
 def write_section(text):
+    block = "%s\n%s\n%s" % (BEGIN, text.rstrip("\n"), END)
+    with open(SECTION, "w") as handle:
+        handle.write(block + "\n")
     with open(RESULTS) as handle:
         current = handle.read()
-    block = "%s\n%s\n%s" % (BEGIN, text.rstrip("\n"), END)
     if BEGIN in current:
         current = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda m: block, current, flags=re.S)
     else:
