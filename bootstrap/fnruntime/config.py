@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 import os
 
+from .access import denied
 from .errors import UsageError
 
 PROVIDERS = ("tencent", "aliyun", "jdcloud")
@@ -118,11 +119,15 @@ class Config(object):
             raise UsageError("unknown invocation type %r (from %s): use RequestResponse or Event"
                              % (invocation_type, sources["invocation_type"]))
         zip_path = pick("zip")
-        if zip_path and not os.path.isfile(zip_path):
-            raise UsageError("zip package %r does not exist (from %s)" % (zip_path, sources["zip"]))
+        if zip_path and (not os.path.isfile(zip_path) or denied(zip_path)):
+            problem = denied(zip_path)
+            raise UsageError("zip package %r %s (from %s)" % (zip_path, "is unusable: " + problem if problem
+                                                               else "does not exist", sources["zip"]))
         code_dir = pick("code")
-        if code_dir and not os.path.isdir(code_dir):
-            raise UsageError("code directory %r does not exist (from %s)" % (code_dir, sources["code"]))
+        if code_dir and (not os.path.isdir(code_dir) or denied(code_dir)):
+            problem = denied(code_dir)
+            raise UsageError("code directory %r %s (from %s)" % (code_dir, "is unusable: " + problem if problem
+                                                                  else "does not exist", sources["code"]))
         if not code_dir and not zip_path:
             code_dir = find_code_dir()
         layers = layer_folders(options.get("layers"), environ)

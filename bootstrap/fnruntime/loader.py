@@ -9,6 +9,7 @@ import os
 import re
 import sys
 
+from .access import denied
 from .errors import (HandlerNotFound, ImportModuleError, MalformedHandlerName, ShadowedModule, UsageError,
                      UserCodeSyntaxError, safe_str)
 
@@ -70,12 +71,21 @@ def module_exists(directory, module):
         return False
 
 
+def unreadable_module(directory, module):
+    """The permission problem of the module's file or package (access.denied), else None."""
+    base = os.path.join(directory, *module.split("."))
+    for path in [base] + [base + suffix for suffix in SOURCE_SUFFIXES]:
+        if os.path.isdir(path) or os.path.isfile(path):
+            return denied(path, directory)
+    return None
+
+
 def describe_directory(directory, module):
     """'found: a.py, lib/' plus where a file of that name sits deeper, for the not-found message."""
     try:
         names = sorted(os.listdir(directory))
     except OSError:
-        return "the directory %s does not exist" % directory
+        return denied(directory) or "the directory %s does not exist" % directory
     shown = [n + ("/" if os.path.isdir(os.path.join(directory, n)) else "") for n in names if not n.startswith(".")]
     text = "found: %s" % (", ".join(shown[:20]) + (", ..." if len(shown) > 20 else "") if shown else "nothing")
     wanted = module.split(".")[-1] + ".py"
@@ -109,6 +119,9 @@ def load_handler(code_dir, name, wording, label=None):
         raise ImportModuleError("%s: no %s.py or %s/ in %s (%s)" % (
             wording("import", module=name.module), name.module.replace(".", "/"), name.module.replace(".", "/"),
             where, describe_directory(search_dir, name.module)))
+    unreadable = unreadable_module(search_dir, name.module)
+    if unreadable:
+        raise ImportModuleError("%s: %s" % (wording("import", module=name.module), unreadable))
     if search_dir not in sys.path:
         sys.path.insert(0, search_dir)
     module = import_user_module(name, wording)
