@@ -160,7 +160,7 @@ def parse(argv):
     parser = build_parser()
 
     def fail(message):
-        raise ArgumentError(message)
+        raise ArgumentError(not_a_program(argv) or message)
     parser.error = fail
     options = vars(parser.parse_args(argv))
     for alias, name in (("handler_option", "handler"), ("event_option", "event")):
@@ -219,6 +219,17 @@ def make_invocation(config, body):
     return Invocation(event=event, invocation_type=config.invocation_type)
 
 
+def not_a_program(argv):
+    """What to say when the command line does not parse and its first word was meant as a program (not an option,
+    nor FILE.FUNCTION, nor on PATH: exec_command ran it otherwise), else None."""
+    program = argv[0] if argv else "-"
+    if program.startswith("-") or "." in program or os.sep in program:
+        return None
+    return ("%r is neither an option, a handler (FILE.FUNCTION) nor a program on PATH (%s); scripts that "
+            "`pip install -t` put in the code folder are in its bin/ (/var/task/bin/%s): give that path, or run the "
+            "module (python -m ...)" % (program, os.environ.get("PATH", ""), program))
+
+
 def exec_command(argv):
     """`docker run image python -c ...`: run the program instead of the runtime, when it is one."""
     if not argv or argv[0].startswith("-"):
@@ -228,6 +239,7 @@ def exec_command(argv):
         else which(program)
     if path:
         os.execv(path, [program] + argv[1:])
+
 
 
 def one_shot(config, options):

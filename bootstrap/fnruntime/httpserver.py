@@ -83,11 +83,11 @@ class HttpJob(Job):
     def finish(self, server, result):
         return self.finisher(server, result)
 
-    def rendered(self, server, status, headers, body):
+    def rendered(self, server, status, headers, body, length=None):
         request = self.request
         server.write_stderr(to_bytes('fnruntime: %s "%s %s %s" %d %d' % (
             request.peer, request.method, request.target, request.version, status, len(body))))
-        return render(status, headers, body, request.keep_alive, request.method == "HEAD")
+        return render(status, headers, body, request.keep_alive, request.method == "HEAD", length)
 
     def invoke(self, server, supervisor):
         """POST /invoke: the body is the event; the result (or the provider's error body) is the response body. A warm
@@ -159,7 +159,7 @@ class HttpJob(Job):
         if reply.problem:
             headers.append(("X-Function-Error-Type", "InvalidGatewayResponse"))
             headers.append(("X-Fnruntime-Error-Detail", reply.problem.replace("\r", " ").replace("\n", " ")[:500]))
-        return self.rendered(server, reply.status, headers, reply.body)
+        return self.rendered(server, reply.status, headers, reply.body, head_length(self.request, reply))
 
     def http_function(self, server, supervisor):
         """Every request, for an FC HTTP function (--function-type http): its body and request params in, the
@@ -197,6 +197,15 @@ class HttpJob(Job):
     def throttle(self, server):
         status, headers, body = error_response(server, 429, TOO_MANY_REQUESTS, server.throttle_message())
         return self.rendered(server, status, headers + [("Retry-After", "1")], body)
+
+
+def head_length(request, reply):
+    """The application's own Content-Length for a HEAD it answered with no body (a WSGI app through JD's wrapper:
+    Werkzeug sends the GET's length), else None (the body's)."""
+    if request.method != "HEAD" or reply.body:
+        return None
+    declared = [str(v).strip() for k, v in reply.headers if k.lower() == "content-length"]
+    return int(declared[-1]) if declared and declared[-1].isdigit() else None
 
 
 def error_response(server, status, error_type, message):

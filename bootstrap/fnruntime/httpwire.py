@@ -326,8 +326,9 @@ def header_bytes(value):
         return text.encode("utf-8")
 
 
-def render(status, headers, body, keep_alive=True, head_only=False):
-    """The whole response as one bytes object (one write: no Nagle stall)."""
+def render(status, headers, body, keep_alive=True, head_only=False, length=None):
+    """The whole response as one bytes object (one write: no Nagle stall). `length`: the Content-Length to send
+    instead of the body's (a HEAD answered with the application's own)."""
     lines = [b"HTTP/1.1 " + to_bytes("%d %s" % (status, REASONS.get(status, "Unknown")))]
     try:  # the usual headers, all text in latin-1, at once
         lines.append("\r\n".join([name + ": " + value for name, value in headers]).encode("latin-1"))
@@ -336,7 +337,7 @@ def render(status, headers, body, keep_alive=True, head_only=False):
     if not headers:
         del lines[1:]
     if status >= 200 and status not in (204, 304):
-        lines.append(b"Content-Length: " + to_bytes(str(len(body))))
+        lines.append(b"Content-Length: " + to_bytes(str(len(body) if length is None else length)))
     else:
         body = b""
     if not keep_alive:

@@ -87,3 +87,13 @@ def test_invocation_type_from_environment(bootstrap, function_dir):
     """FUNCTION_INVOCATION_TYPE is the option's environment twin (options and FUNCTION_* are equivalent)."""
     run = invoke(bootstrap, function_dir("counter"), "index.handler", {}, env={"FUNCTION_INVOCATION_TYPE": "Event"})
     assert run.status == 0 and run.stdout == b"", describe(run)
+
+
+def test_a_program_not_on_path_is_named_as_such(bootstrap):
+    """`docker run IMAGE django-admin --version` where pip -t put django-admin in /var/task/bin (issue 11 item 5): the
+    usage error says no such program is on PATH and where pip -t puts scripts, not `unrecognized arguments`."""
+    run = bootstrap(["django-admin", "--version"])
+    assert run.status == 2, describe(run)
+    assert "'django-admin' is neither an option, a handler (FILE.FUNCTION) nor a program on PATH" in run.stderr, \
+        describe(run)
+    assert "/var/task/bin/django-admin" in run.stderr and "unrecognized arguments" not in run.stderr, describe(run)

@@ -115,6 +115,9 @@ def test_replies_become_responses(serve, provider):
     assert response.status == 204 and data == b""
     response, data = request(served, "HEAD", "/status/200")
     assert response.status == 200 and data == b"" and response.getheader("Content-Length") == "10"
+    response, data = request(served, "HEAD", "/head")
+    assert response.status == 200 and data == b"" and response.getheader("Content-Length") == "353", \
+        "a HEAD keeps the application's Content-Length: %r" % response.getheaders()
     response, data = request(served, "POST", "/invoke", body=json.dumps(
         {"detail": {"path": "/status/202"}, "path": "/status/202"}).encode())
     assert response.status == 200, "POST /invoke stays the direct invocation with --api-gateway"

@@ -2,7 +2,8 @@
 answers by path.
 
 /echo...: 200, JSON body {"event": <the event as received>, "event_type"}, headers X-Custom and two Set-Cookie (a list);
-/binary: bytes 0..255 base64-encoded with isBase64Encoded; /status/N: status N, body "status N";
+/binary: bytes 0..255 base64-encoded with isBase64Encoded; /status/N: status N, body "status N"; /head: what a WSGI
+app answers a HEAD with (Werkzeug): an empty body and the length of the GET's in Content-Length (353);
 /invalid/<kind>: a reply of the wrong shape (string, nostatus, dictbody, badheader, badbase64, boolstatus, list);
 /raise: an exception.
 """
@@ -40,6 +41,8 @@ def handler(event, context):
     if path == "/binary":
         return {"statusCode": 200, "isBase64Encoded": True, "headers": {"Content-Type": "application/octet-stream"},
                 "body": base64.b64encode(bytes(bytearray(range(256)))).decode("ascii")}
+    if path == "/head":
+        return {"statusCode": 200, "headers": {"Content-Type": "text/html", "Content-Length": "353"}, "body": ""}
     if path.startswith("/status/"):
         code = int(path.split("/")[2])
         return {"statusCode": code, "headers": {"Content-Type": "text/plain"}, "body": "status %d" % code}
