@@ -1,5 +1,5 @@
-"""The `fnruntime` command: `invoke ADDRESS` (fnruntime.client, a warm instance), `local invoke`, `local start-api`
-and `generate-event` (this package). Bad input exits 2 with a message that says what to do; `local invoke` exits as
+"""The `fnruntime` command: `invoke ADDRESS` (fnruntime.client, a warm instance), `local invoke`, `local start-api`,
+`local start-functions` and `generate-event` (this package). Bad input exits 2 with a message that says what to do; `local invoke` exits as
 the one-shot runtime does (0 success, 1 function error, 2 bad usage).
 """
 import argparse
@@ -68,6 +68,25 @@ def build_parser():
     api.add_argument("--watch", action="store_true",
                      help="serve code edits from a fresh instance and apply template changes, without a restart")
 
+    functions = local_commands.add_parser(
+        "start-functions", help="serve the clouds' invoke APIs (their SDKs invoke the template's functions)",
+        description="One endpoint speaking Alibaba FC's InvokeFunction, Tencent SCF's API 3.0 Invoke and "
+                    "InvokeFunction, and JD Cloud's function invoke API for every function of the template, so that "
+                    "aliyun-fc2, tencentcloud-sdk-python and jdcloud_sdk pointed at it invoke them unmodified. Each "
+                    "function runs in a warm container; Ctrl-C stops and removes them.")
+    add_project_options(functions)
+    functions.add_argument("--host", default="127.0.0.1",
+                           help="address to listen on (default 127.0.0.1; anyone who reaches it can invoke)")
+    functions.add_argument("--port", type=int, default=3001, help="port to listen on (default 3001; 0 = any free one)")
+    functions.add_argument("--instances", type=int, default=1, metavar="N",
+                           help="concurrent instances per function (the runtime's --instances)")
+    functions.add_argument("--watch", action="store_true",
+                           help="serve code edits from a fresh instance and apply template changes, without a restart")
+    functions.add_argument("--check-signatures", action="store_true",
+                           help="check each cloud's request signature against the keys in the environment "
+                                "(ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET, TENCENTCLOUD_SECRETID/SECRETKEY, "
+                                "JDCLOUD_ACCESS_KEY/JDCLOUD_SECRET_KEY); default: accept any")
+
     generate = commands.add_parser("generate-event", help="a trigger's sample event as JSON on stdout",
                                    description="A trigger's sample event (PROJECTS.md) as JSON on stdout; pipe it "
                                                "into `fnruntime local invoke`.")
@@ -125,7 +144,23 @@ def run_start_api(options):
     return asyncio.run(serve_api(options, project))
 
 
-async def serve_api(options, project):
+def run_start_functions(options):
+    from .signatures import Keys
+    if options.instances < 1:
+        raise ProjectError("--instances must be 1 or more, got %d" % options.instances)
+    project = load(options)
+    if not project.functions:
+        raise ProjectError("%s defines no function: nothing to serve" % project.template)
+    keys = None
+    if options.check_signatures:
+        keys = Keys.from_environment(os.environ)
+        if not keys.pairs:
+            raise ProjectError("--check-signatures needs a cloud's keys in the environment: %s" % "; ".join(
+                "%s and %s" % names for names in Keys.ENVIRONMENT.values()))
+    return asyncio.run(serve_api(options, project, keys=keys))
+
+
+async def serve_api(options, project, keys=None):
     from .containers import ContainerPool
     from .gateway import Gateway
     from .watch import watch_templates
@@ -138,8 +173,17 @@ async def serve_api(options, project):
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     pool = await loop.run_in_executor(None, lambda: ContainerPool(project.template, log_sink=sys.stderr.buffer))
-    gateway = Gateway(project, pool, options.host, options.port, options.instances, options.watch,
-                      env_pairs(options.env), options.image, log)
+    if options.local_command == "start-functions":
+        from .cloudapis import FunctionsEndpoint
+        gateway = FunctionsEndpoint(project, pool, options.host, options.port, keys=keys,
+                                    instances=options.instances, watch=options.watch,
+                                    overrides=env_pairs(options.env), image=options.image, log=log)
+        if keys is not None:
+            log("fnruntime: checking the signatures of %s requests (keys from the environment)"
+                % ", ".join(sorted(keys.pairs)))
+    else:
+        gateway = Gateway(project, pool, options.host, options.port, options.instances, options.watch,
+                          env_pairs(options.env), options.image, log)
     watcher = None
     try:
         starting = asyncio.ensure_future(gateway.start())
@@ -187,6 +231,8 @@ def main(argv=None):
             return run_local_invoke(options)
         if options.command == "local" and options.local_command == "start-api":
             return run_start_api(options)
+        if options.command == "local" and options.local_command == "start-functions":
+            return run_start_functions(options)
         if options.command == "generate-event":
             return run_generate_event(options)
     except ProjectError as exc:
@@ -195,7 +241,7 @@ def main(argv=None):
     except KeyboardInterrupt:
         return 130
     parser.print_usage(sys.stderr)
-    sys.stderr.write("fnruntime: error: give a command: invoke, local invoke, local start-api, generate-event\n")
+    sys.stderr.write("fnruntime: error: give a command: invoke, local invoke, local start-api, local start-functions, generate-event\n")
     return USAGE_EXIT
 
 

@@ -73,9 +73,7 @@ class Gateway:
 
     async def apply(self, project):
         """Start what `project` needs and is not running, restart what changed, stop what is gone."""
-        wanted = {}
-        for route in project.routes():
-            wanted.setdefault(route.function.name, route.function)
+        wanted = self.wanted(project)
         loop = asyncio.get_running_loop()
         for name in list(self.instances):
             if name not in wanted:
@@ -105,13 +103,24 @@ class Gateway:
                 self.log("fnruntime: %s changed in the template: a fresh container serves it" % name)
         self.project = project
         self.table = RouteTable(project.routes())
+        self.applied(project)
         if failures:
             raise failures[0] if isinstance(failures[0], ProjectError) else ProjectError(str(failures[0]))
+
+    def wanted(self, project):
+        """The functions that need a container: those with a route (start-functions serves them all)."""
+        wanted = {}
+        for route in project.routes():
+            wanted.setdefault(route.function.name, route.function)
+        return wanted
 
     async def forget(self, instance):
         upstream = self.upstreams.pop(instance, None)
         if upstream is not None:
             await upstream.close()
+
+    def applied(self, project):
+        """Called when `project` is the one served (a subclass indexes its functions)."""
 
     def start_one(self, function, old):
         if old is not None:

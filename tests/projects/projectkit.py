@@ -63,13 +63,14 @@ def free_port():
 
 
 class StartedApi:
-    """`fnruntime local start-api -t TEMPLATE --port 0 ARGS` in its own process group, ready when it says so."""
+    """`fnruntime local start-api -t TEMPLATE --port 0 ARGS` (or `command`, e.g. start-functions) in its own process
+    group, ready when it says so."""
 
-    def __init__(self, template, args=(), env=None, log_path=None):
+    def __init__(self, template, args=(), env=None, log_path=None, command="start-api", port=0):
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "fnlocal", "local", "start-api", "-t", str(template), "--port", "0"] +
+            [sys.executable, "-m", "fnlocal", "local", command, "-t", str(template), "--port", str(port)] +
             [str(a) for a in args], env=command_env(env), stdout=subprocess.DEVNULL, stderr=self.log,
             start_new_session=True)
         text = self.wait_for(r"serving .* on http://([0-9.]+):(\d+)", timeout=START_TIMEOUT_S)
