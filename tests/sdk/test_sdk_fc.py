@@ -82,4 +82,4 @@ def test_fc_answers_every_request_in_its_shape(endpoint):
         assert status in (400, 404, 405), (status, body)
         answer = json.loads(body)
         assert set(answer) == {"ErrorCode", "ErrorMessage"} and answer["ErrorMessage"], answer
-    assert "Traceback" not in endpoint.stderr()
+    assert "start-functions: " not in endpoint.stderr()  # the endpoint's own failures (handle's except)

@@ -47,4 +47,4 @@ def test_jd_answers_every_request_in_its_shape(endpoint):
         status, found, data = request(endpoint.url + path, method=method, body=body)
         answer = json.loads(data)
         assert status == status_wanted and answer["requestId"] and answer["error"]["message"], (status, answer)
-    assert "Traceback" not in endpoint.stderr()
+    assert "start-functions: " not in endpoint.stderr()  # the endpoint's own failures (handle's except)

@@ -83,4 +83,4 @@ def test_scf_answers_every_request_in_its_shape(endpoint):
         assert answer["Error"]["Code"] == code and answer["Error"]["Message"] and answer["RequestId"], answer
     status, found, data = request(endpoint.url + "/other", method="GET")
     assert status == 200 and json.loads(data)["Response"]["Error"]["Code"] == "UnsupportedOperation"
-    assert "Traceback" not in endpoint.stderr()
+    assert "start-functions: " not in endpoint.stderr()  # the endpoint's own failures (handle's except)
