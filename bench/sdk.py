@@ -1,7 +1,7 @@
 """What `fnruntime local start-functions` adds: a warm function invoked through Alibaba FC's InvokeFunction on the
 endpoint (by aliyun-fc2 itself, and by the same request over a kept-alive connection) against the same function's
-container over a direct `POST /invoke` (target: the endpoint adds under 1 ms at p50). Prints a table and writes the
-"SDK endpoint" section of bench/results.md (its own markers; the rest is left alone).
+container over a direct `POST /invoke` (target: the endpoint adds under 1 ms at p50). Prints a table and writes its
+own section file, bench/sdk.md.
 
     .venv/bin/python bench/sdk.py [--requests 2000] [--image runtime:py36-aliyun] [--no-write]
 
@@ -22,8 +22,7 @@ sys.path.insert(0, BENCH)
 
 from projects import Connection, fnruntime_env, percentile  # noqa: E402
 
-RESULTS = os.path.join(BENCH, "results.md")
-BEGIN, END = "<!-- section:sdk (bench/sdk.py) -->", "<!-- /section:sdk -->"
+SECTION = os.path.join(BENCH, "sdk.md")
 SDK = os.path.join(ROOT, ".cache", "sdk", "aliyun-fc2-2.5.2")
 TEMPLATE = """ROSTemplateFormatVersion: '2015-09-01'
 Transform: 'Aliyun::Serverless-2018-04-03'
@@ -107,23 +106,15 @@ def measure(image, requests, folder):
 
 
 def write_section(text):
-    with open(RESULTS) as handle:
-        current = handle.read()
-    block = "%s\n%s\n%s" % (BEGIN, text.rstrip("\n"), END)
-    if BEGIN in current:
-        current = re.sub(re.escape(BEGIN) + r".*?" + re.escape(END), lambda m: block, current, flags=re.S)
-    else:
-        marker = "## Analysis (hand-written)"
-        current = current.replace(marker, block + "\n\n" + marker) if marker in current else current + "\n" + block
-    with open(RESULTS, "w") as handle:
-        handle.write(current)
+    with open(SECTION, "w") as handle:
+        handle.write(text)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="warm requests of each kind (default 2000)")
     parser.add_argument("--image", default="runtime:py36-aliyun")
-    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/sdk.md alone")
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fnlocal-bench-") as folder:
         os.chmod(folder, 0o755)

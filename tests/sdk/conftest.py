@@ -15,7 +15,7 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "projects"))
 
-from projectkit import REPO, StartedApi, command_env, require_images  # noqa: E402
+from projectkit import REPO, StartedApi  # noqa: E402
 
 SDK_CACHE = os.path.join(REPO, ".cache", "sdk")
 PROJECTS = os.path.join(HERE, "projects")

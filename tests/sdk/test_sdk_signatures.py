@@ -62,3 +62,13 @@ def test_signatures_checked(checked):
         else:
             assert json.loads(right[0]["result"]["data"]["result"]) == {"echo": {"op": "echo"}}, right
             assert wrong["error"]["code"] == 401 and wrong["error"]["status"] == "UNAUTHENTICATED", wrong
+
+
+def test_check_signatures_without_keys_is_a_usage_error():
+    from conftest import PROJECTS
+    from projectkit import fnruntime
+    done = fnruntime("local", "start-functions", "-t", PROJECTS + "/scf/template.yaml", "--check-signatures",
+                     env={name: "" for name in KEYS})
+    assert done.returncode == 2, done
+    assert b"--check-signatures needs a cloud's keys in the environment: TENCENTCLOUD_SECRETID" in done.stderr or \
+        b"TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY" in done.stderr, done.stderr
