@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from conftest import install_sdk, run_client, start_functions
+from sdkkit import install_sdk, run_client, start_functions
 from projectkit import request
 
 VERSIONS = ["aliyun-fc2==2.5.2", "aliyun-fc2==2.3.0"]

@@ -5,7 +5,7 @@ import base64
 import ipaddress
 import json
 
-from conftest import install_sdk, run_client, start_functions
+from sdkkit import install_sdk, run_client, start_functions
 from projectkit import free_port, require_images
 
 

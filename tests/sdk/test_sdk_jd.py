@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from conftest import install_sdk, run_client, start_functions
+from sdkkit import install_sdk, run_client, start_functions
 from projectkit import request, require_images
 
 VERSION = "jdcloud_sdk==1.6.354"

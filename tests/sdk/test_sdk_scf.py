@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from conftest import install_sdk, run_client, start_functions
+from sdkkit import install_sdk, run_client, start_functions
 from projectkit import request, require_images
 
 OLD, NEW = "tencentcloud-sdk-python==3.0.351", "tencentcloud-sdk-python-scf==3.1.100"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import install_sdk, run_client, start_functions
+from sdkkit import install_sdk, run_client, start_functions
 from projectkit import require_images
 
 KEYS = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "LTAIlocalid", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "fc-secret-0451",
@@ -65,7 +65,7 @@ def test_signatures_checked(checked):
 
 
 def test_check_signatures_without_keys_is_a_usage_error():
-    from conftest import PROJECTS
+    from sdkkit import PROJECTS
     from projectkit import fnruntime
     done = fnruntime("local", "start-functions", "-t", PROJECTS + "/scf/template.yaml", "--check-signatures",
                      env={name: "" for name in KEYS})
