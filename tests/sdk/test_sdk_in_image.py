@@ -18,7 +18,7 @@ def test_function_calls_another_through_the_images_fc2(docker_engine, tmp_path_f
     require_images(docker_engine, "runtime:py36-aliyun")
     port = free_port()
     endpoint = start_functions(tmp_path_factory, "fc", ["--host", "0.0.0.0", "--env",
-                                                        "FC_ENDPOINT=http://%s:%d" % (bridge_gateway(docker_engine),
+                                                        "WORKER_ENDPOINT=http://%s:%d" % (bridge_gateway(docker_engine),
                                                                                       port),
                                                         "--env", "CALL_SERVICE=sdktest"], port=port)
     try:

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 """The FC test function: a JSON event {"op": ...} echoes, fails, logs or leaves a mark; any other payload comes back
-as raw bytes after "raw:". call_worker invokes `worker` through the image's fc2 at FC_ENDPOINT."""
+as raw bytes after "raw:". call_worker invokes `worker` through the image's fc2 at WORKER_ENDPOINT."""
 import json
 import os
 
@@ -23,7 +23,7 @@ def handler(event, context):
 
 def call_worker(event, context):
     import fc2
-    client = fc2.Client(endpoint=os.environ["FC_ENDPOINT"], accessKeyID="local", accessKeySecret="local")
+    client = fc2.Client(endpoint=os.environ["WORKER_ENDPOINT"], accessKeyID="local", accessKeySecret="local")
     answer = client.invoke_function(os.environ["CALL_SERVICE"], "worker", payload=event,
                                     headers={"x-fc-log-type": "Tail"})
     return {"worker": json.loads(answer.data.decode("utf-8")), "fc2": fc2.__version__ if hasattr(fc2, "__version__")
