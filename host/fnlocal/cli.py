@@ -1,6 +1,6 @@
 """The `fnruntime` command: `invoke ADDRESS` (fnruntime.client, a warm instance), `local invoke`, `local start-api`,
-`local start-functions` and `generate-event` (this package). Bad input exits 2 with a message that says what to do; `local invoke` exits as
-the one-shot runtime does (0 success, 1 function error, 2 bad usage).
+`local start-functions` and `generate-event` (this package). Bad input exits 2 with a message that says what to do;
+`local invoke` exits as the one-shot runtime does (0 success, 1 function error, 2 bad usage).
 """
 import argparse
 import asyncio
@@ -241,7 +241,8 @@ def main(argv=None):
     except KeyboardInterrupt:
         return 130
     parser.print_usage(sys.stderr)
-    sys.stderr.write("fnruntime: error: give a command: invoke, local invoke, local start-api, local start-functions, generate-event\n")
+    sys.stderr.write("fnruntime: error: give a command: invoke, local invoke, local start-api, local start-functions, "
+                     "generate-event\n")
     return USAGE_EXIT
 
 
