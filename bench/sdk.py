@@ -136,7 +136,7 @@ def main(argv=None):
         "| direct `POST /invoke` to the container (peer) | %.3f ms | %.3f ms | |" % (d50, d99),
         "",
         "Target: the endpoint adds under 1 ms at p50 (the kept-alive row against the peer): %s (+%.3f ms). The SDK "
-        "row adds the SDK's own cost (signing, a new requests session per call) on the client." % (
+        "row adds the SDK's own cost (signing, building the request with requests) on the client." % (
             "PASS" if r50 - d50 < 1.0 else "FAIL", r50 - d50),
     ]
     text = "\n".join(lines) + "\n"
