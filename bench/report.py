@@ -380,10 +380,11 @@ def render(results, png_path, stale=None):
     if sizes:
         out += ["", "## Image sizes", "", meta_line(s["sizes"]), "",
                 table(["tag", "size MB"], [[tag, "%.1f" % (size / 1e6)] for tag, size in sorted(sizes.items())])]
-    projects = os.path.join(BENCH, "projects.md")  # bench/projects.py's own section, measured apart
-    if os.path.exists(projects):
-        with open(projects) as handle:
-            out += ["", handle.read().rstrip()]
+    for own in ("projects.md", "sdk.md"):  # bench/projects.py's and bench/sdk.py's own sections, measured apart
+        section = os.path.join(BENCH, own)
+        if os.path.exists(section):
+            with open(section) as handle:
+                out += ["", handle.read().rstrip()]
     analysis = os.path.join(BENCH, "analysis.md")
     if os.path.exists(analysis):
         with open(analysis) as handle:
