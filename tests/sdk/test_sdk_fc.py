@@ -83,3 +83,10 @@ def test_fc_answers_every_request_in_its_shape(endpoint):
         answer = json.loads(body)
         assert set(answer) == {"ErrorCode", "ErrorMessage"} and answer["ErrorMessage"], answer
     assert "start-functions: " not in endpoint.stderr()  # the endpoint's own failures (handle's except)
+
+
+def test_fc_dollar_qualifier_of_the_2_0_sdks(endpoint):
+    status, found, body = request(endpoint.url + "/2016-08-15/services/sdktest$prod/functions/worker/invocations",
+                                  method="POST", body=b'{"op": "echo"}')
+    assert status == 200 and json.loads(body)["echo"] == {"op": "echo"}, (status, body)
+    assert found["x-fc-request-id"][0]
