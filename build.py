@@ -100,6 +100,7 @@ class PythonLine:
     default_provider: str
     build_tools: tuple
     build_apt: tuple
+    debugger: str                # pip requirement of the debugger installed at RUNTIME_DIR/debugger
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,7 +214,7 @@ def load_catalogue(images_dir=None):
         pythons.append(PythonLine(
             py=py, version=line["version"], official_base=line["official-base"], local_suite=line["local-suite"],
             default_provider=line["default-provider"], build_tools=tuple(line["build-tools"]),
-            build_apt=tuple(line.get("build-apt", ()))))
+            build_apt=tuple(line.get("build-apt", ())), debugger=line["debugger"]))
     pys = [line.py for line in pythons]
     specs, overrides, conflicts, system_apt, platforms = [], [], [], [], []
     for path in sorted((images_dir / "tables").glob("*.toml")):
@@ -446,7 +447,7 @@ def render_dockerfile(cat, tag_plan):
             copies.append(apt_install_line(group.apt))
         copies.append("COPY --from=group-%s /staging/ /usr/local/" % group.name)
     parts.append(fragments["image"].substitute(group_copies="\n".join(copies), provider=tag_plan.provider,
-                                               runtime_dir=RUNTIME_DIR))
+                                               runtime_dir=RUNTIME_DIR, debugger=line.debugger))
     return "".join(parts)
 
 

@@ -6,6 +6,7 @@
   pkgtool.py install GROUP.json WHEELDIR PREFIX
                                              install those wheels into PREFIX (later copied onto /usr/local),
                                              apply the entry's package renames/copies, precompile (tests excluded)
+  pkgtool.py debugger REQ DIR                the debugger of --debug-port (debugpy) into DIR, without dependencies
 Index settings come from INDEX_URL, EXTRA_INDEX_URLS, TRUSTED_HOSTS (space separated) and /build/ca.pem if present.
 """
 from __future__ import absolute_import, division, print_function
@@ -71,6 +72,12 @@ def load_group(path):
 
 def cmd_tools(requirements):
     pip(["install", "--upgrade", "--no-warn-script-location"] + index_options() + list(requirements))
+
+
+def cmd_debugger(requirement, target):
+    """The debugger (debugpy, no dependencies) into its own folder, which the image keeps beside the runtime."""
+    pip(["install", "--no-deps", "--no-compile", "--no-warn-script-location", "--target", target] + index_options()
+        + [requirement])
 
 
 class LinkParser(HTMLParser):
@@ -240,7 +247,10 @@ def main(argv):
         return cmd_wheels(argv[1], argv[2])
     if len(argv) == 4 and argv[0] == "install":
         return cmd_install(argv[1], argv[2], argv[3])
-    fail("usage: pkgtool.py tools REQ... | wheels GROUP.json WHEELDIR | install GROUP.json WHEELDIR PREFIX")
+    if len(argv) == 3 and argv[0] == "debugger":
+        return cmd_debugger(argv[1], argv[2])
+    fail("usage: pkgtool.py tools REQ... | wheels GROUP.json WHEELDIR | install GROUP.json WHEELDIR PREFIX | "
+         "debugger REQ DIR")
 
 
 if __name__ == "__main__":
