@@ -29,6 +29,7 @@ class DapClient(object):
         self.buffer = b""
         self.seq = 0
         self.pending = []  # messages read while waiting for another one
+        self.initialized = False
 
     def close(self):
         try:
@@ -99,10 +100,15 @@ class DapClient(object):
     def request(self, command, seconds=60.0, **arguments):
         return self.response(self.send(command, **arguments), seconds).get("body", {})
 
+    def initialize(self, seconds=60.0):
+        self.request("initialize", seconds, clientID="fnruntime-tests", adapterID="python", pathFormat="path",
+                     linesStartAt1=True, columnsStartAt1=True)
+        self.initialized = True
+
     def attach(self, source, lines, local_root, remote_root):
         """The attach sequence with breakpoints at `lines` of `source` (a path as the client sees it)."""
-        self.request("initialize", clientID="fnruntime-tests", adapterID="python", pathFormat="path",
-                     linesStartAt1=True, columnsStartAt1=True)
+        if not self.initialized:
+            self.initialize()
         attach_seq = self.send("attach", justMyCode=False,
                                pathMappings=[{"localRoot": local_root, "remoteRoot": remote_root}])
         self.event("initialized")
