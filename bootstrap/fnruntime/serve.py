@@ -48,7 +48,12 @@ def main(config):
     address = parse_address(platform or config.serve)
     if config.api_gateway and address.kind != "http":
         raise UsageError("--api-gateway works with --serve http:HOST:PORT only (got --serve %s)" % address.text)
-    pool = Pool(config, config.instances, config.instance_idle)
+    instances = config.instances
+    if config.debug_port and instances > 1:  # a debugger attaches to one process, on one port
+        sys.stderr.write("fnruntime: --debug-port: serving one instance at a time while debugging (not the %d of "
+                         "--instances)\n" % instances)
+        instances = 1
+    pool = Pool(config, instances, config.instance_idle)
     try:
         listener = None if address.kind == "stdio" else listen(address)
     except UsageError:

@@ -219,3 +219,41 @@ def test_serve_mode_waits_for_the_debugger_at_the_cold_start_and_stays_warm(pyth
     os.killpg(process.pid, signal.SIGTERM)
     out, err, status = finish(process)
     assert err.count("Waiting for the debugger to attach") == 1, err
+
+
+def test_instances_become_one_while_debugging(python, debugger_dir, free_port):
+    """Three requests at once to a handler that sleeps: three instances would serve them side by side; one does."""
+    import http.client
+    import threading
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        http_port = probe.getsockname()[1]
+    process = start(python, debugger_dir, ["--serve", "http:127.0.0.1:%d" % http_port, "--instances", "3",
+                                           "--debug-port", str(free_port), "--debug-no-wait", "index.sleepy"])
+    served = []
+
+    def invoke():
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)
+                connection.request("POST", "/invoke", body="{}")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        response = connection.getresponse()
+        response.read()
+        served.append((response.status, response.getheader("X-Function-Instance")))
+    try:
+        callers = [threading.Thread(target=invoke) for _ in range(3)]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join(60)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+    out, err, status = finish(process)
+    assert "serving one instance at a time while debugging (not the 3 of --instances)" in err, err
+    assert served == [(200, "1")] * 3, served

@@ -1,7 +1,7 @@
 """A handler to stop in with a debugger: the lines tests set breakpoints on are marked with `# BREAK:<name>`.
 
 `main_handler` / `handler`: {"greeting": "hello <event name>", "module_state": MODULE_STATE}.
-`slow_handler`: the same, for a test that holds it at a breakpoint past its timeout.
+`sleepy`: sleeps half a second (requests at once overlap).
 `imports`: which debugger modules user code can import (none, in every image).
 """
 import json
@@ -18,6 +18,12 @@ def main_handler(event, context):
 
 
 handler = main_handler
+
+
+def sleepy(event, context):
+    import time
+    time.sleep(0.5)
+    return "slept"
 
 
 def imports(event, context):
