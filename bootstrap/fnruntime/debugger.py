@@ -125,9 +125,9 @@ def is_within(path, folder):
 def hide_debugger():
     """From now on an import of a debugger module by user code fails as in the cloud; the debugger's own modules
     (their globals' `__file__` lies under the debugger's folders) still import each other."""
-    try:
+    if sys.version_info[0] >= 3:
         import builtins
-    except ImportError:  # Python 2
+    else:  # not `import builtins` first: on 2.7 the `future` package installs a module of that name
         import __builtin__ as builtins
     real_import = builtins.__import__
     roots = tuple(debugger_roots())
