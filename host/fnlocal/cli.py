@@ -54,6 +54,9 @@ def build_parser():
     source.add_argument("-e", "--event", metavar="JSON", help="the event (default: standard input when it is not a "
                                                               "terminal, else {})")
     source.add_argument("--event-file", metavar="FILE", help="read the event from a file")
+    invoke.add_argument("--debug-port", type=int, metavar="PORT",
+                        help="the function waits for a debugger (VS Code: the printed launch.json entry) on "
+                             "127.0.0.1:PORT before its code runs; its timeout is suspended while one is attached")
 
     api = local_commands.add_parser(
         "start-api", help="serve every API Gateway and HTTP trigger of the template on one endpoint",
@@ -67,6 +70,11 @@ def build_parser():
                      help="concurrent instances per function (the runtime's --instances)")
     api.add_argument("--watch", action="store_true",
                      help="serve code edits from a fresh instance and apply template changes, without a restart")
+    api.add_argument("--debug-port", type=int, metavar="PORT",
+                     help="each function waits for a debugger before its code runs: the first on 127.0.0.1:PORT, "
+                          "the next on PORT+1... (one launch.json entry printed for each)")
+    api.add_argument("--debug-function", metavar="NAME",
+                     help="with --debug-port: debug only this function (at PORT)")
 
     functions = local_commands.add_parser(
         "start-functions", help="serve the clouds' invoke APIs (their SDKs invoke the template's functions)",
@@ -131,7 +139,13 @@ def run_local_invoke(options):
     event = read_event(options)
     for note in function.notes:
         sys.stderr.write("fnruntime: note: %s\n" % note)
-    return invoke_once(function, event, overrides, image=options.image, project=project.template)
+    if options.debug_port:
+        from . import debugging
+        ports = debugging.ports_for([function], options.debug_port)
+        debugging.announce([function], ports, lambda text: sys.stderr.write(text + "\n"))
+        sys.stderr.flush()
+    return invoke_once(function, event, overrides, image=options.image, project=project.template,
+                       debug_port=options.debug_port)
 
 
 def run_start_api(options):
@@ -173,6 +187,10 @@ async def serve_api(options, project, keys=None):
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     pool = await loop.run_in_executor(None, lambda: ContainerPool(project.template, log_sink=sys.stderr.buffer))
+    from . import debugging
+    functions = list({route.function.name: route.function for route in project.routes()}.values())
+    debug_ports = debugging.ports_for(functions, getattr(options, "debug_port", None),
+                                      getattr(options, "debug_function", None))
     if options.local_command == "start-functions":
         from .cloudapis import FunctionsEndpoint
         gateway = FunctionsEndpoint(project, pool, options.host, options.port, keys=keys,
@@ -183,7 +201,7 @@ async def serve_api(options, project, keys=None):
                 % ", ".join(sorted(keys.pairs)))
     else:
         gateway = Gateway(project, pool, options.host, options.port, options.instances, options.watch,
-                          env_pairs(options.env), options.image, log)
+                          env_pairs(options.env), options.image, log, debug_ports=debug_ports)
     watcher = None
     try:
         starting = asyncio.ensure_future(gateway.start())
@@ -196,6 +214,7 @@ async def serve_api(options, project, keys=None):
         log("fnruntime: serving %s (%s) on http://%s:%d%s; Ctrl-C stops it\n%s" % (
             project.template, project.format, options.host, gateway.port,
             ", watching for changes" if options.watch else "", gateway.describe()))
+        debugging.announce(functions, debug_ports, log)
         if options.watch:
             watcher = asyncio.ensure_future(watch_templates(gateway, lambda: load(options), log))
         await stop.wait()

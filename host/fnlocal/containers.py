@@ -98,9 +98,20 @@ def labels(function, project):
     return {LABEL: owner_label(), LABEL + ".project": project or "", LABEL + ".function": function.name}
 
 
-def invoke_once(function, event, overrides=None, image=None, project=None, stdout=None, stderr=None, client=None):
+def debug_settings(env, debug_port):
+    """With a debug port: the runtime's FUNCTION_DEBUG_PORT in `env`, and the port published on 127.0.0.1 under the
+    same number (docker's `ports`)."""
+    if not debug_port:
+        return {}
+    env["FUNCTION_DEBUG_PORT"] = str(debug_port)
+    return {"%d/tcp" % debug_port: ("127.0.0.1", debug_port)}
+
+
+def invoke_once(function, event, overrides=None, image=None, project=None, stdout=None, stderr=None, client=None,
+                debug_port=None):
     """One invocation in a fresh container: the result to `stdout`, the framed log to `stderr` (binary files, the
-    process's by default), as they come; returns the container's exit status (0, 1 function error, 2 usage)."""
+    process's by default), as they come; returns the container's exit status (0, 1 function error, 2 usage).
+    With `debug_port` the instance waits for a debugger there (127.0.0.1) before the function's code runs."""
     stdout = stdout or sys.stdout.buffer
     stderr = stderr or sys.stderr.buffer
     client = client or docker_client()
@@ -109,6 +120,7 @@ def invoke_once(function, event, overrides=None, image=None, project=None, stdou
     remove_leftovers(client)
     env = container_env(function, overrides)
     volumes = code_mounts(function, env)
+    ports = debug_settings(env, debug_port)
     command = [env.get("FUNCTION_HANDLER") or function.handler]
     event_file = None
     try:
@@ -128,7 +140,8 @@ def invoke_once(function, event, overrides=None, image=None, project=None, stdou
     try:
         container = client.containers.create(tag, command=command, environment=env, volumes=volumes,
                                              name=container_name(function),
-                                             labels=labels(function, project), stdin_open=False, tty=False)
+                                             labels=labels(function, project), stdin_open=False, tty=False,
+                                             ports=ports or None)
         stream = client.api.attach(container.id, stdout=True, stderr=True, stream=True, logs=True, demux=True)
         container.start()
         for out_chunk, err_chunk in stream:
@@ -245,7 +258,8 @@ class ContainerPool:
     def __exit__(self, *exc):
         self.close()
 
-    def start(self, function, instances=1, watch=False, overrides=None, image=None, ready_timeout=60.0):
+    def start(self, function, instances=1, watch=False, overrides=None, image=None, ready_timeout=60.0,
+              debug_port=None):
         """A ready warm container of `function` (`--instances N` and `--watch` through FUNCTION_INSTANCES and
         FUNCTION_WATCH, which a runtime without them ignores)."""
         tag = image or function.image
@@ -256,11 +270,13 @@ class ContainerPool:
         if watch:
             env.setdefault("FUNCTION_WATCH", "1")
         volumes = code_mounts(function, env)
-        options = dict(instances=instances, watch=watch, overrides=overrides, image=image)
+        ports = {"%d/tcp" % SERVE_PORT: ("127.0.0.1", None)}
+        ports.update(debug_settings(env, debug_port))
+        options = dict(instances=instances, watch=watch, overrides=overrides, image=image, debug_port=debug_port)
         container = self.client.containers.create(
             tag, command=["--serve", "http:0.0.0.0:%d" % SERVE_PORT], environment=env, volumes=volumes,
             name=container_name(function),
-            labels=labels(function, self.project_name), ports={"%d/tcp" % SERVE_PORT: ("127.0.0.1", None)},
+            labels=labels(function, self.project_name), ports=ports,
             tty=False, stdin_open=False)
         instance = Instance(self, function, container, options)
         with self.lock:

@@ -38,9 +38,10 @@ def signature(function):
 
 class Gateway:
     def __init__(self, project, pool, host="127.0.0.1", port=3000, instances=1, watch=False, overrides=None,
-                 image=None, log=None):
+                 image=None, log=None, debug_ports=None):
         self.project = project
         self.pool = pool
+        self.debug_ports = debug_ports or {}  # function name -> the port its instance waits for a debugger on
         self.host, self.port = host, port
         self.options = dict(instances=instances, watch=watch, overrides=overrides, image=image)
         self.log = log or (lambda text: sys.stderr.write(text + "\n"))
@@ -127,7 +128,7 @@ class Gateway:
             self.pool.stop(old)
         for note in function.notes:
             self.log("fnruntime: note: %s" % note)
-        return self.pool.start(function, **self.options)
+        return self.pool.start(function, debug_port=self.debug_ports.get(function.name), **self.options)
 
     async def reload(self, project):
         await self.apply(project)
