@@ -7,7 +7,8 @@ Contract:
   `debugger` beside the runtime package), listens on 0.0.0.0:PORT and says so on the console (the server's own
   stderr, not an invocation's log) with the attach details; unless `--debug-no-wait`, waits for a client, with a
   line every 30 seconds saying what is awaited. Afterwards user code cannot import `debugpy`, `ptvsd` or pydevd
-  (an import hook answers as the cloud does: no such module), so a strict image stays the cloud's import surface.
+  unless the image's own table installs them (an import hook answers as the cloud does: no such module), so a strict
+  image stays the cloud's import surface.
 - `Hold(port)` (the supervisor, while it waits for an answer): `suspended_seconds()` is the time since its last call
   during which a debugger was attached, by which the supervisor moves the invocation's deadline.
 - `attached(port)`: whether a debugger holds a connection to PORT right now, read from
@@ -64,13 +65,14 @@ def start(config, console_fd):
     """Listen for a debugger and, unless told not to, wait for it. Returns the debugpy module."""
     console = Console(console_fd)
     folder = debugger_dir(config)
+    visible = importable_before(HIDDEN)  # a table that installs debugpy (fc-docker's) keeps it importable
     debugpy = import_debugpy(folder)
     port = config.debug_port
     try:
         debugpy.listen(("0.0.0.0", port))
     except Exception as exc:  # noqa: BLE001 (debugpy raises RuntimeError or OSError)
         raise DebuggerError("--debug-port %d: the debugger cannot listen (%s: %s)" % (port, type(exc).__name__, exc))
-    hide_debugger()
+    hide_debugger(HIDDEN - visible)
     console.say("Debugger (debugpy %s, Debug Adapter Protocol) listening on 0.0.0.0:%d in the function's instance "
                 "(pid %d). Attach VS Code or PyCharm to 127.0.0.1:%d (publish it: docker run -p 127.0.0.1:%d:%d), "
                 "path mapping: your code folder -> %s."
@@ -122,7 +124,20 @@ def is_within(path, folder):
     return path == folder or path.startswith(folder + os.sep)
 
 
-def hide_debugger():
+def importable_before(names):
+    """Which of `names` the function could import before the debugger came (installed by the image's table)."""
+    import pkgutil
+    found = set()
+    for name in names:
+        try:
+            if pkgutil.find_loader(name) is not None:
+                found.add(name)
+        except Exception:  # noqa: BLE001 (a broken package: not importable)
+            pass
+    return found
+
+
+def hide_debugger(hidden):
     """From now on an import of a debugger module by user code fails as in the cloud; the debugger's own modules
     (their globals' `__file__` lies under the debugger's folders) still import each other."""
     if sys.version_info[0] >= 3:
@@ -133,7 +148,7 @@ def hide_debugger():
     roots = tuple(debugger_roots())
 
     def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if level == 0 and name.partition(".")[0] in HIDDEN and not from_debugger(
+        if level == 0 and name.partition(".")[0] in hidden and not from_debugger(
                 globals if globals is not None else sys._getframe(1).f_globals, roots):
             if sys.version_info[0] >= 3:
                 raise ModuleNotFoundError("No module named %r" % name, name=name)  # noqa: F821 (3.6+)

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -49,12 +50,16 @@ def stop_and_resume(entry, city):
     mapping = entry["pathMappings"][0]
     client = DapClient(entry["connect"]["host"], entry["connect"]["port"], connect_seconds=120)
     try:
-        for _ in range(600):  # docker-proxy accepts before the instance listens: until the adapter answers
+        deadline = time.monotonic() + 180
+        while True:  # docker-proxy accepts before the instance listens: until the adapter answers
             try:
                 client.initialize(seconds=10)
                 break
             except AssertionError:
                 client.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
                 client = DapClient(entry["connect"]["host"], entry["connect"]["port"], connect_seconds=120)
         client.attach(HANDLER, [handler_line()], mapping["localRoot"], mapping["remoteRoot"])
         thread, frame = client.stopped()
