@@ -361,7 +361,7 @@ class Supervisor(object):
     def unreadable_answer(self, exc, started):
         """The worker answered something that is not a message (its own code wrote to the answer pipe, fd 4): it is
         alive and would wait for its next request, so it is killed (not waited for) and replaced."""
-        peak_mb = self.worker.peak_rss_kb / 1024.0
+        peak_mb = self.worker.peak_kb / 1024.0
         self.kill()
         return self.exited_message((monotonic() - started) * 1000.0, None, peak_mb,
                                    "the runtime could not read the worker's answer (%s)" % exc.text)

@@ -31,8 +31,10 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def docker_run(name, args, publish=None, detach=False):
+def docker_run(name, args, publish=None, detach=False, container=None):
     command = [DOCKER, "run", "--rm", "-v", "%s:%s:ro" % (CODE, REMOTE)]
+    if container:
+        command += ["--name", container]
     if publish:
         command += ["-p", "127.0.0.1:%d:5678" % publish]
     command += [name] + list(args)
@@ -45,9 +47,11 @@ def docker_run(name, args, publish=None, detach=False):
 def test_a_breakpoint_in_the_image_stops_and_the_invocation_answers(tag, current_image, catalogue):
     current_image(tag)
     port = free_port()
+    container = "fnruntime-debug-test-%d" % port
     process = docker_run(image_name(catalogue, tag), ["--debug-port", "5678", "--timeout", "3",
                                                       "--provider", "tencent", "index.main_handler",
-                                                      '{"name": "image"}'], publish=port, detach=True)
+                                                      '{"name": "image"}'], publish=port, detach=True,
+                         container=container)
     client = None
     try:
         client = connect(port, process)
@@ -64,6 +68,8 @@ def test_a_breakpoint_in_the_image_stops_and_the_invocation_answers(tag, current
             client.close()
         if process.poll() is None:
             process.kill()
+            # killing the client leaves the container waiting for a debugger: remove it
+            subprocess.run([DOCKER, "rm", "-f", container], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     err = err.decode("utf-8", "replace")
     assert process.returncode == 0, err
     assert json.loads(out) == {"greeting": "hello image", "module_state": "loaded"}
