@@ -58,6 +58,8 @@ def test_local_invoke_of_every_function_with_its_trigger_event(example, function
     log = result.stderr.decode()
     if example.startswith(("fun", "devs")):
         assert "FC Invoke Start RequestId:" in log and "FC Invoke End RequestId:" in log, log
+    elif example.startswith("jd"):  # JD's own log lines (sca doc/usage/invoke.md)
+        assert "  Start Invoke" in log and "  Report Invoke " in log, log
     else:
         assert "START RequestId:" in log and "Report RequestId:" in log, log
     assert result.stdout.strip() and b"RequestId" not in result.stdout  # the result alone
