@@ -100,8 +100,22 @@ def fault_event(fault):
     return event
 
 
+def bomb_out_of_memory(fault, reply, provider):
+    """A fork bomb's copies count toward the instance's memory as a memory cgroup counts them (contract section 4):
+    it may reach the memory limit before the process limit has it time out. True when it did (and was answered so)."""
+    if not fault.name.startswith("fork_bomb") or reply.ok:
+        return False
+    out_of_memory = reply.error_type == "OutOfMemory" or reply.body.get("statusCode") == 434 or \
+        reply.body.get("errorType", reply.body.get("error_type")) == "OutOfMemory"
+    if out_of_memory:
+        rkit.check_error(reply, provider, "OutOfMemory", message=MEMORY_MESSAGES[provider])
+    return out_of_memory
+
+
 def check_fault_reply(fault, reply, target, event):
     provider = target.provider
+    if bomb_out_of_memory(fault, reply, provider):
+        return
     if fault.stable_type == "fork-failure":
         # the worker's own fork fails first (an exception) or a forked copy keeps it busy until the timeout
         assert not reply.ok, reply
