@@ -123,28 +123,25 @@ class HttpParser(object):
             items.append(exc)
         return items
 
+    def take_remaining(self):
+        """Move up to `remaining` buffered bytes into the body; True once all of them arrived."""
+        take = min(self.remaining, len(self.buffer))
+        if take:
+            self.chunks.append(bytes(self.buffer[:take]))
+            del self.buffer[:take]
+            self.remaining -= take
+        return not self.remaining
+
     def step(self, items):
         """Advance by one state; True when it may advance again with what is buffered."""
         if self.state == "head":
             return self.read_head(items)
         if self.state == "body":
-            take = min(self.remaining, len(self.buffer))
-            if take:
-                self.chunks.append(bytes(self.buffer[:take]))
-                del self.buffer[:take]
-                self.remaining -= take
-            if self.remaining:
-                return False
-            return self.complete(items)
+            return self.take_remaining() and self.complete(items)
         if self.state == "chunk-size":
             return self.read_chunk_size()
         if self.state == "chunk-data":
-            take = min(self.remaining, len(self.buffer))
-            if take:
-                self.chunks.append(bytes(self.buffer[:take]))
-                del self.buffer[:take]
-                self.remaining -= take
-            if self.remaining:
+            if not self.take_remaining():
                 return False
             self.state = "chunk-end"
             return True
