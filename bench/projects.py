@@ -75,6 +75,19 @@ class Connection:
         return elapsed, data
 
 
+def serving_address(process, log_path, what):
+    """(host, port) once `fnruntime local WHAT` says in its log where it serves; SystemExit if it stops first."""
+    deadline = time.monotonic() + 120
+    while True:
+        text = open(log_path, "rb").read().decode("utf-8", "replace")
+        found = re.search(r"serving .* on http://([0-9.]+):(\d+)", text)
+        if found:
+            return found.group(1), int(found.group(2))
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("%s did not start:\n%s" % (what, text[-3000:]))
+        time.sleep(0.05)
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -97,16 +110,7 @@ def gateway_vs_direct(image, requests, folder):
                              "FUNCTION_CODE_DIR=/var/user", image, "--serve", "http:0.0.0.0:9000"],
                             stdout=subprocess.PIPE, check=True).stdout.decode().strip()
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            text = open(log.name, "rb").read().decode("utf-8", "replace")
-            found = re.search(r"serving .* on http://([0-9.]+):(\d+)", text)
-            if found:
-                break
-            if api.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("start-api did not start:\n" + text[-3000:])
-            time.sleep(0.05)
-        gateway = Connection(found.group(1), int(found.group(2)))
+        gateway = Connection(*serving_address(api, log.name, "start-api"))
         address = subprocess.run([DOCKER, "inspect", "-f", "{{.NetworkSettings.IPAddress}}", direct],
                                  stdout=subprocess.PIPE, check=True).stdout.decode().strip()
         while subprocess.run([DOCKER, "logs", direct], stdout=subprocess.PIPE,

@@ -9,7 +9,6 @@ aliyun-fc2 comes from tests/sdk's cache (.cache/sdk/aliyun-fc2-2.5.2), installed
 """
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
 
-from projects import Connection, fnruntime_env, percentile  # noqa: E402
+from projects import Connection, fnruntime_env, percentile, serving_address  # noqa: E402
 
 SECTION = os.path.join(BENCH, "sdk.md")
 SDK = os.path.join(ROOT, ".cache", "sdk", "aliyun-fc2-2.5.2")
@@ -60,23 +59,15 @@ def measure(image, requests, folder):
                                  os.path.join(folder, "template.yml"), "--port", "0", "--image", image],
                                 env=fnruntime_env(), stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            text = open(log.name, "rb").read().decode("utf-8", "replace")
-            found = re.search(r"serving .* on http://([0-9.]+):(\d+)", text)
-            if found:
-                break
-            if endpoint.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("start-functions did not start:\n" + text[-3000:])
-            time.sleep(0.05)
+        host, port = serving_address(endpoint, log.name, "start-functions")
         import docker
         client = docker.from_env()
         container, = client.containers.list(filters={"label": "fnruntime.local=%s:%d" % (
             __import__("socket").gethostname(), endpoint.pid)})
         address = container.attrs["NetworkSettings"]["IPAddress"]
         fc2 = fc2_module()
-        sdk = fc2.Client(endpoint="http://%s:%s" % found.groups(), accessKeyID="bench", accessKeySecret="bench")
-        raw = Connection(found.group(1), int(found.group(2)))
+        sdk = fc2.Client(endpoint="http://%s:%d" % (host, port), accessKeyID="bench", accessKeySecret="bench")
+        raw = Connection(host, port)
         direct = Connection(address, 9000)
         payload = b'{"bench": true}'
         headers = {"Content-Type": "application/json"}
