@@ -38,29 +38,9 @@ def flask37(request):
     return target
 
 
-@pytest.fixture
-def browser(tmp_path):
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serve"))
-    from test_serve_browser import CHROMEDRIVER, CHROMIUM, CHROMIUM_FLAGS, missing
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.options import Options
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        missing("selenium is not installed: pip install selenium (it is in the dev dependencies)")
-    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not os.access(path, os.X_OK):
-            missing("%s not found: apt-get install chromium chromium-driver (%s)" % (path, package))
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS + ("--user-data-dir=%s" % (tmp_path / "chromium-profile"),):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+# The headless chromium of the serve suite's browser test, one fixture for both (imported: pytest uses it here).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serve"))
+from test_serve_browser import browser  # noqa: E402,F401
 
 
 def test_a_flask_page_served_by_start_api_submits_its_form(project_copy, flask37, browser, docker_engine, tmp_path):
