@@ -80,36 +80,94 @@ def instance_kb(pids):
     return sum(shared_out_kb(pid) for pid in pids)
 
 
-def status_kb(pid, names):
-    """{field: kB} of /proc/PID/status for the fields in `names` (bytes, with the colon) found there."""
-    found = {}
+class OwnFile(object):
+    """A file of /proc/self kept open by the process that opened it (the worker reads its status and resets its peak
+    on every invocation: a kept descriptor spares the open and close). A process forked from it opens its own, and
+    so does one whose descriptor the function closed or reused (its identity is checked before every use)."""
+
+    def __init__(self, name, flags):
+        self.name, self.flags = name, flags
+        self.pid = self.fd = self.identity = None
+
+    def descriptor(self):
+        pid = os.getpid()
+        if self.pid == pid:
+            try:
+                found = os.fstat(self.fd)
+                if (found.st_dev, found.st_ino) == self.identity:
+                    return self.fd
+            except OSError:
+                pass
+        fd = os.open("/proc/%d/%s" % (pid, self.name.replace("self", str(pid))), self.flags)
+        try:
+            import fcntl
+            fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.fcntl(fd, fcntl.F_GETFD) | fcntl.FD_CLOEXEC)
+        except (ImportError, IOError, OSError):
+            pass
+        found = os.fstat(fd)
+        self.pid, self.fd, self.identity = pid, fd, (found.st_dev, found.st_ino)
+        return fd
+
+    def read(self):
+        """The whole file as it is now; b"" when it cannot be read."""
+        try:
+            fd = self.descriptor()
+            os.lseek(fd, 0, os.SEEK_SET)
+            parts = []
+            while True:
+                part = os.read(fd, 65536)
+                parts.append(part)
+                if len(part) < 65536:
+                    return b"".join(parts)
+        except (IOError, OSError):
+            self.pid = None
+            return b""
+
+    def write(self, data):
+        try:
+            os.write(self.descriptor(), data)
+        except (IOError, OSError):
+            self.pid = None
+
+
+OWN_STATUS = OwnFile("status", os.O_RDONLY)
+OWN_CLEAR_REFS = OwnFile("clear_refs", os.O_WRONLY)
+#: The children of this process's main thread (a process of one thread has no others).
+OWN_CHILDREN = OwnFile("task/self/children", os.O_RDONLY)
+
+
+def status_field(status, name):
+    """The number of the field `name` (bytes, with the colon) in a /proc/PID/status text (in kB for sizes); None
+    when absent."""
+    at = status.find(b"\n" + name)
+    if at < 0:
+        return None
+    start = at + len(name) + 1
+    end = status.find(b"\n", start)
     try:
-        with open("/proc/%d/status" % pid, "rb") as handle:
-            for line in handle.read().split(b"\n"):
-                if line.startswith(names):
-                    name, value = line.split()[:2]
-                    found[name] = int(value)
-    except (IOError, OSError, ValueError):
-        pass
-    return found
+        return int(status[start:end if end >= 0 else len(status)].split()[0])
+    except (ValueError, IndexError):
+        return None
 
 
 def reset_peak():
     """Start this process's kernel-kept peak (VmHWM) afresh: at the start of each invocation (Linux 4.0+)."""
-    try:
-        with open("/proc/self/clear_refs", "wb") as handle:
-            handle.write(b"5")
-    except (IOError, OSError):
-        pass
+    OWN_CLEAR_REFS.write(b"5")
 
 
 def own_kb():
     """The figure of the rule for this process (its peak estimate, see above) and every process under it now."""
     me = os.getpid()
-    fields = status_kb(me, FIELDS + (b"VmHWM:", b"RssFile:"))
-    now = fields.get(b"RssAnon:", 0) + fields.get(b"RssShmem:", 0) if b"RssAnon:" in fields else process_kb(me)
-    peak = fields.get(b"VmHWM:", 0) - fields.get(b"RssFile:", 0) if b"RssFile:" in fields else 0
-    others = descendants([me])[1:]
+    status = OWN_STATUS.read()
+    anon, shmem = status_field(status, b"RssAnon:"), status_field(status, b"RssShmem:")
+    now = anon + (shmem or 0) if anon is not None else process_kb(me)
+    hwm, file_kb = status_field(status, b"VmHWM:"), status_field(status, b"RssFile:")
+    peak = (hwm or 0) - file_kb if file_kb is not None else 0
+    if status_field(status, b"Threads:") == 1:  # one thread: its children are the main thread's
+        others = [int(pid) for pid in OWN_CHILDREN.read().split()]
+        others = descendants(others) if others else []
+    else:
+        others = descendants([me])[1:]
     if others:  # shares of pages the children still share with this process are its own already
         now = shared_out_kb(me)
         return max(now, peak) + sum(shared_out_kb(pid) for pid in others)

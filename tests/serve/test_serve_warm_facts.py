@@ -131,3 +131,20 @@ def test_context_overrides_reach_the_handler(serve, mode, provider):
         assert context["request_id"] == response.request_id, (context, response.request_id)
         for key in overrides:
             assert context.get(key) != overrides[key], (key, context)
+
+
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_memory_is_measured_when_the_function_reuses_the_runtimes_descriptors(serve, mode, tmp_path):
+    """The worker keeps its own /proc files open between invocations; a function that closes every descriptor above
+    5 and opens files into those numbers gets nothing written into them, and the next invocations still measure
+    what they hold (a kept descriptor is checked before each use, and reopened)."""
+    served = serve(mode, "reuses_fds", args=["--memory", str(LIMIT_MB)])
+    for number, megabytes in enumerate((0, 60, 0, 60)):
+        used, _, result = invoke(served, {"mb": megabytes, "dir": str(tmp_path)})
+        assert result["allocated_mb"] == megabytes, result
+        assert len(result["written"]) == (8 if number else 0), result
+        assert set(result["written"].values()) <= {0}, "the runtime wrote into the function's files: %r" % result
+        if megabytes:
+            assert used >= 50, "60 MB held, max memory used %s MB" % used
+        else:
+            assert 1 < used < 50, "nothing held, max memory used %s MB" % used
