@@ -284,8 +284,9 @@ class Pool(object):
             instance.supervisor.kill()
         instance.idle_since = monotonic()
         self.idle.append(instance)
-        self.server.answer(conn, reply, data)
+        # The next request starts before this answer is sent, so that its worker runs while the server writes.
         self.server.dispatch()
+        self.server.answer(conn, reply, data)
 
     def tick(self, now):
         for instance in self.instances:
