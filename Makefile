@@ -1,6 +1,6 @@
 # Thin targets over build.py, pytest and the benchmarks. `make help` lists them.
 # Variables: PY=27|36|37 (one Python version), PROVIDER=tencent|aliyun|jdcloud (one provider's images),
-# PYTEST_ARGS (extra pytest arguments), VENV (default .venv).
+# PYTEST_ARGS (extra pytest arguments), BENCH_ARGS (bench/run.py's options), VENV (default .venv).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -14,6 +14,7 @@ DOCKER      ?= $(shell [ -x /usr/bin/docker ] && echo /usr/bin/docker || echo do
 PY          ?=
 PROVIDER    ?=
 PYTEST_ARGS ?=
+BENCH_ARGS  ?=
 DEMO_PY     ?= 36
 
 FAST_SUITES := $(wildcard tests/bootstrap tests/serve)
@@ -56,8 +57,11 @@ test-all: venv ## the whole pytest suite against the images as built (no engine 
 test: system-packages venv engine-up build ## everything: engine up, build the images (cached layers reused), the whole pytest suite
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-bench: venv ## run the benchmarks (bench/run.py) and print their figures
-	$(PYTHON) bench/run.py
+bench: venv ## every benchmark: bench/run.py (BENCH_ARGS, e.g. "--only http"), then projects.py, sdk.py, debugging.py
+	$(PYTHON) bench/run.py $(BENCH_ARGS)
+	$(if $(BENCH_ARGS),,$(PYTHON) bench/projects.py)
+	$(if $(BENCH_ARGS),,$(PYTHON) bench/sdk.py)
+	$(if $(BENCH_ARGS),,$(PYTHON) bench/debugging.py)
 
 demo: system-packages venv engine-up ## build runtime:py36 only (DEMO_PY=27|37 for another) and run examples/hello in it
 	$(PYTHON) build.py --py $(DEMO_PY) --provider union

@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+import provenance  # bench/ is the script's folder, first on sys.path
+
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 TRIVIAL = os.path.join(BENCH, "functions", "trivial")
@@ -175,6 +177,8 @@ def main(argv=None):
     load = os.getloadavg()[0]
     lines = [
         "## Projects: `fnruntime local invoke` and `local start-api`",
+        "",
+        provenance.stamp_line(options.image),
         "",
         "`bench/projects.py` (image %s, trivial handler; 1-minute load %.1f at the end, 2 cores):" % (options.image,
                                                                                                    load),

@@ -103,3 +103,15 @@ def stale_reason(figure_stamp, kind, at=None):
         return "changed since %s: %s%s" % (commit[:12], ", ".join(changed[:3]),
                                            " and %d more" % (len(changed) - 3) if len(changed) > 3 else "")
     return None
+
+
+def stamp_line(image=None):
+    """One line for a section measured apart from run.py (bench/projects.py, bench/sdk.py): the commit, whether the
+    tree was clean, and whether the image was built from the sources of that tree."""
+    found = stamp(image)
+    text = "_Measured at commit %s (%s) on %s" % (
+        found["commit"][:12], "tree with uncommitted changes" if found["dirty"] else "clean tree", found["when"])
+    if image:
+        text += "; %s %s" % (image, "built from these sources" if found["image_current"]
+                             else "built from other sources (STALE: run `make build` first)")
+    return text + "._"

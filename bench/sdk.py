@@ -19,6 +19,7 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
 
+import provenance  # noqa: E402
 from projects import Connection, fnruntime_env, percentile, serving_address  # noqa: E402
 
 SECTION = os.path.join(BENCH, "sdk.md")
@@ -114,6 +115,8 @@ def main(argv=None):
     s99, r99, d99 = (percentile(v, 0.99) * 1e3 for v in (sdk, raw, direct))
     lines = [
         "## SDK endpoint: `fnruntime local start-functions`",
+        "",
+        provenance.stamp_line(options.image),
         "",
         "`bench/sdk.py` (image %s, a handler returning its event; %d requests each, alternated in blocks of 100; "
         "1-minute load %.1f at the end, 2 cores):" % (options.image, len(sdk), os.getloadavg()[0]),
