@@ -43,6 +43,9 @@ def build_parser():
                         help="initializer(context), run once per cold start [FUNCTION_INITIALIZER]")
     parser.add_argument("--initializer-timeout", dest="initializer_timeout", metavar="SECONDS",
                         help="initializer timeout, default 3 [FUNCTION_INITIALIZATION_TIMEOUT]")
+    parser.add_argument("--load-timeout", dest="load_timeout", metavar="SECONDS",
+                        help="how long importing the handler's module (a cold start) may take; the longer of this "
+                             "and --timeout, default 30 [FUNCTION_LOAD_TIMEOUT]")
     parser.add_argument("--name", help="function name, default 'function' [FUNCTION_NAME]")
     parser.add_argument("--code", metavar="DIR",
                         help="code directory [FUNCTION_CODE_DIR]; default /var/task (or /var/user, /code, "
@@ -97,6 +100,7 @@ class ArgumentError(UsageError):
 #: The options `parse_plain` reads itself (option -> destination, allowed values or None) and its flags.
 PLAIN_OPTIONS = {"--provider": ("provider", PROVIDERS), "--timeout": ("timeout", None), "--memory": ("memory", None),
                  "--initializer": ("initializer", None), "--initializer-timeout": ("initializer_timeout", None),
+                 "--load-timeout": ("load_timeout", None),
                  "--name": ("name", None), "--code": ("code", None), "--zip": ("zip", None),
                  "--event-file": ("event_file", None), "--serve": ("serve", None),
                  "--debug-port": ("debug_port", None), "--function-type": ("function_type", ("event", "http")),

@@ -25,6 +25,7 @@ ENV_NAMES = {
     "memory": ("FUNCTION_MEMORY_SIZE", "SCF_FUNCTION_MEMORY_SIZE", "FC_MEMORY_SIZE", "FC_FUNCTION_MEMORY_SIZE"),
     "initializer": ("FUNCTION_INITIALIZER", "FC_INITIALIZER"),
     "initializer_timeout": ("FUNCTION_INITIALIZATION_TIMEOUT", "FC_INITIALIZATION_TIMEOUT"),
+    "load_timeout": ("FUNCTION_LOAD_TIMEOUT",),
     # K_SERVICE: the service's name, which Knative and Cloud Run set
     "name": ("FUNCTION_NAME", "SCF_FUNCTION_NAME", "SCF_FUNCTIONNAME", "FC_FUNCTION_NAME", "K_SERVICE"),
     "zip": ("FUNCTION_ZIP",),
@@ -46,7 +47,9 @@ CLOUD_LAYER_ROOT = "/opt"
 LIMITS = {"jdcloud": {"cloud": "JD Cloud", "timeout": (1, 300), "memory": (128, 1024, 128),
                       "async_event_bytes": 128 * 1024}}
 DEFAULT_HANDLERS = {"tencent": "index.main_handler", "aliyun": "index.handler", "jdcloud": "index.handler"}
-DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer_timeout": "3",
+#: load_timeout: how long importing the handler's module (a cold start) may take, at least --timeout: ours, as no
+#: provider documents a limit of its own on it (it lets `import tensorflow` at module level pass a 3 s function).
+DEFAULTS = {"provider": "tencent", "timeout": "3", "memory": "128", "initializer_timeout": "3", "load_timeout": "30",
             "name": "function", "invocation_type": "RequestResponse",
             "instances": "1"}
 #: `--instances` at most: each instance is a process (the clouds' default concurrency per function is far higher, but
@@ -62,13 +65,14 @@ class Config(object):
 
     def __init__(self, provider, handler, timeout, memory_mb, initializer, initializer_timeout, name,
                  code_dir, zip_path, invocation_type, serve, api_gateway, environ, layers=(), instances=1,
-                 instance_idle=None, function_type="event", watch=False):
+                 instance_idle=None, function_type="event", watch=False, load_timeout=30.0):
         self.provider = provider
         self.handler = handler
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.initializer = initializer
         self.initializer_timeout = initializer_timeout
+        self.load_timeout = load_timeout
         self.name = name
         self.code_dir = code_dir
         self.zip_path = zip_path
@@ -158,6 +162,7 @@ class Config(object):
             memory_mb=int(memory),
             initializer=pick("initializer"),
             initializer_timeout=number("initializer_timeout"),
+            load_timeout=number("load_timeout"),
             name=pick("name"),
             code_dir=os.path.abspath(code_dir) if code_dir else None,
             zip_path=os.path.abspath(zip_path) if zip_path else None,

@@ -119,6 +119,14 @@ class Provider(object):
     def exit_message(self, status_text, duration_ms, max_memory_mb):
         return "Process exited unexpectedly before completing request (%s)" % status_text
 
+    @staticmethod
+    def load_timeout_message(module, seconds):
+        """A cold start stopped because importing the handler's module took longer than the load limit (no provider
+        documents a limit of its own on this, so one text for all: it is not the handler's timeout)."""
+        return ("Loading module '%s' exceeded the load limit of %s seconds: its import (module-level code) was still "
+                "running and the handler never ran; the limit is the longer of --load-timeout [FUNCTION_LOAD_TIMEOUT], "
+                "default 30, and --timeout" % (module, seconds_text(seconds)))
+
     # -- logs ---------------------------------------------------------------------------------------
     def cold_start_lines(self):
         return []

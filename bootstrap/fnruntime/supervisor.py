@@ -29,8 +29,6 @@ from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_reques
                        pack_payload, unpack_rendered, write_all_fd)
 
 POLL_SECONDS = 0.01
-#: Importing the user's module (cold start) may take longer than the invocation timeout (tensorflow...).
-LOAD_SECONDS = 30.0
 
 
 class Done(object):
@@ -266,13 +264,18 @@ class Supervisor(object):
 
     def load_seconds(self):
         config = self.config
-        return float("inf") if config.debug_port and config.debug_wait else max(LOAD_SECONDS, config.timeout)
+        # importing the user's module may take longer than the invocation timeout (tensorflow...): --load-timeout
+        return float("inf") if config.debug_port and config.debug_wait else max(config.load_timeout, config.timeout)
 
     def loaded(self, message):
-        """Note how a cold start ended (readiness, cluster.py)."""
+        """Note how a cold start ended (readiness, cluster.py). A timeout then is the load limit's, said so."""
         if message.get("phase") == "loaded":
             self.imported, self.load_failure = True, None
         else:
+            failure = message.get("failure")
+            if isinstance(failure, Failure) and failure.error_type == TIMEOUT:
+                module = self.config.handler.rsplit(".", 1)[0]
+                failure.message = self.provider.load_timeout_message(module, self.load_seconds())
             failure = message.get("failure")
             self.load_failure = failure if isinstance(failure, Failure) or failure is None \
                 else Failure.from_dict(failure)

@@ -155,3 +155,28 @@ def test_process_limits_are_set(bootstrap, tmp_path):
         "    return [resource.getrlimit(resource.RLIMIT_NOFILE)[0], resource.getrlimit(resource.RLIMIT_NPROC)[0]]\n")
     run = invoke(bootstrap, tmp_path, "index.handler", {})
     assert run.status == 0 and run.stdout == b"[1024, 1024]", describe(run)
+
+
+LOAD_LIMIT_MESSAGE = (r"^Loading module 'index' exceeded the load limit of 1 seconds: its import \(module-level code\) "
+                      r"was still running and the handler never ran; the limit is the longer of --load-timeout "
+                      r"\[FUNCTION_LOAD_TIMEOUT\], default 30, and --timeout$")
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_an_import_over_the_load_limit_says_so_not_the_timeout(bootstrap, function_dir, tmp_path, provider):
+    """The module's import never ends (slow_import, never released): the load limit stops it, and the error names
+    the module, the limit and how to change it, instead of the handler's timeout text."""
+    started = tmp_path / "import-started"
+    run = invoke(bootstrap, function_dir("slow_import"), "index.handler", {}, provider,
+                 options=["--timeout", "1", "--load-timeout", "1"], timeout=30,
+                 env={"IMPORT_STARTED": str(started), "IMPORT_RELEASE": str(tmp_path / "never")})
+    assert started.exists(), describe(run)
+    body = assert_function_error(run, provider, "FunctionTimeout")
+    assert re.match(LOAD_LIMIT_MESSAGE, error_message(body)), error_message(body)
+
+
+def test_the_load_limit_is_an_environment_variable_too(bootstrap, function_dir, tmp_path):
+    run = invoke(bootstrap, function_dir("slow_import"), "index.handler", {}, "tencent", options=["--timeout", "1"],
+                 timeout=30, env={"FUNCTION_LOAD_TIMEOUT": "1", "IMPORT_RELEASE": str(tmp_path / "never")})
+    body = assert_function_error(run, "tencent", "FunctionTimeout")
+    assert re.match(LOAD_LIMIT_MESSAGE, error_message(body)), error_message(body)

@@ -117,6 +117,28 @@ def test_readiness_fails_with_the_import_error_and_health_still_answers(python, 
         assert served.stop() == 0
 
 
+def test_an_import_over_the_load_limit_fails_readiness_and_requests_with_the_load_limit(python, tmp_path):
+    """The cold start at start and the one a request starts again both stop at --load-timeout, and say so."""
+    port = free_port()
+    served = start(python, "http", function_dir("slow_import"), tmp_path, address="http",
+                   args=["--timeout", "1", "--load-timeout", "1"], handler="index.handler",
+                   env={"PORT": port, "IMPORT_RELEASE": str(tmp_path / "never")})
+    try:
+        wait_for_line(served, "fnruntime: cold start at start failed: FunctionTimeout")
+        status, headers, body = get(port, "/_/ready")
+        answer = json.loads(body)
+        assert status == 503 and answer["status"] == "failed", body
+        assert answer["errorMessage"].startswith("Loading module 'index' exceeded the load limit of 1 seconds"), body
+        status, headers, body = get(port, "/invoke", "POST", b"{}")
+        assert status == 500 and headers["x-function-error-type"] == "FunctionTimeout", body
+        message = json.loads(body)["errorMessage"]
+        assert message.startswith("Loading module 'index' exceeded the load limit of 1 seconds") and \
+            "--load-timeout" in message, message
+        assert get(port, "/_/health")[0] == 200
+    finally:
+        assert served.stop() == 0
+
+
 def test_probe_paths_are_reserved_with_api_gateway_and_an_explicit_address(python, tmp_path):
     served = start(python, "http", function_dir("hello_world"), tmp_path, args=["--api-gateway"],
                    handler="index.handler")
