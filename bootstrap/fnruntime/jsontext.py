@@ -90,8 +90,15 @@ def json_error(value, **options):
 
 
 def native_text(value):
-    """A native `str` result as text: on 2.7 a byte string that must be UTF-8."""
+    """A native `str` result as text: on 2.7 a byte string that must be UTF-8; on 3.x text that UTF-8 can encode (a
+    lone surrogate such as '\\udc80', which os.fsdecode or errors="surrogateescape" leave, cannot)."""
     if isinstance(value, text_type):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ResultNotSerializable("the function returned a str that cannot be encoded as UTF-8: %r at position "
+                                        "%d is a lone surrogate (%s); return valid text, or bytes" % (
+                                            value[exc.start:exc.end], exc.start, exc.reason))
         return value
     try:
         return value.decode("utf-8")

@@ -362,7 +362,7 @@ class Aliyun(Provider):
                     pass
             return "bytes", value
         if isinstance(value, text_type):
-            return "text", value
+            return "text", native_text(value)
         return "json", json_text(value, default=self.json_default, indent=4, sort_keys=True)
 
     def error_body(self, failure, request_id):

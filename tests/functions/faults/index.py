@@ -33,6 +33,7 @@ FAULTS = {
     "result_over_limit": ("big_result", "handler"),
     "result_under_limit": ("big_result", "under"),
     "unserialisable": ("unserialisable_result", "handler"),
+    "lone_surrogate": ("unserialisable_result", "lone_surrogate"),
     "forked_child_exits": ("forks_child", "child_exits"),
     "forked_child_returns": ("forks_child", "child_returns"),
     "forked_child_raises": ("forks_child", "child_raises"),

@@ -1,4 +1,5 @@
-"""Returns values JSON cannot encode: `handler` an object(), `as_set` a set. ResultNotSerializable, not a crash."""
+"""Returns values JSON cannot encode: `handler` an object(), `as_set` a set; `lone_surrogate` a str UTF-8 cannot
+encode (3.x). ResultNotSerializable, not a crash."""
 
 
 class Opaque(object):
@@ -14,3 +15,7 @@ main_handler = handler
 
 def as_set(event, context):
     return set([1, 2])
+
+
+def lone_surrogate(event, context):
+    return u"a\udc80b"
