@@ -14,7 +14,7 @@ import sys
 
 from . import providers
 from .compat import binary_stdin, binary_stdout, pending_exit_work, signal, to_text, which
-from .config import Config, PROVIDERS, async_event_limit
+from .config import Config, PROVIDERS, async_event_problem
 from .errors import UsageError
 from .invocation import Invocation, use_request_id_style
 
@@ -198,11 +198,9 @@ def read_event(options, stdin):
 
 
 def make_invocation(config, body):
-    limit = async_event_limit(config.provider) if config.invocation_type == "Event" else None
-    if limit is not None and len(body) > limit:
-        raise UsageError("the event is %d bytes, over the %d KB (%d bytes) limit of an asynchronous invocation on %s; "
-                         "send a smaller event, or invoke synchronously (RequestResponse, up to 6 MB)"
-                         % (len(body), limit // 1024, limit, config.provider))
+    problem = async_event_problem(config.provider, config.invocation_type, len(body))
+    if problem is not None:
+        raise UsageError(problem)
     if config.function_type == "http":
         from .httpfunction import parse_request
         try:

@@ -204,6 +204,17 @@ def async_event_limit(provider):
     return LIMITS.get(provider, {}).get("async_event_bytes")
 
 
+def async_event_problem(provider, invocation_type, size):
+    """Why an event of `size` bytes (its declared size) cannot be invoked asynchronously on the provider's cloud, or
+    None: the same refusal in one-shot, framed and HTTP modes."""
+    limit = async_event_limit(provider) if invocation_type == "Event" else None
+    if limit is None or size <= limit:
+        return None
+    return ("the event is %d bytes, over the %d KB (%d bytes) limit of an asynchronous invocation on %s; send a "
+            "smaller event, or invoke synchronously (RequestResponse, up to 6 MB)" % (size, limit // 1024, limit,
+                                                                                      provider))
+
+
 def debug_port(value, sources):
     if value in (None, ""):
         return None

@@ -7,9 +7,10 @@ frame that cannot be used becomes a FrameErrorJob (an InvalidRequest error frame
 from __future__ import absolute_import, division, print_function
 
 from .compat import to_bytes
+from .config import async_event_limit, async_event_problem
 from .connection import Connection, Job, STALL_SECONDS
-from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS
-from .invocation import Invocation
+from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS, PayloadTooLarge
+from .invocation import MAX_EXPANSION, Invocation, event_size
 from .protocol import FrameError, FrameParser, RequestError, decode, frame_id_of, pack_payload, validate_request
 
 
@@ -24,6 +25,9 @@ class FrameJob(Job):
         self.frame_id = None
 
     def call(self, server, supervisor):
+        refusal = self.async_refusal(server)
+        if refusal is not None:
+            return refusal
         call = supervisor.forward_call(self.payload)
         if call is not None:
             return call
@@ -44,6 +48,23 @@ class FrameJob(Job):
             result.log = to_bytes(result.outcome.log)
         server.echo(result.log)
         return result.response
+
+    def async_refusal(self, server):
+        """The PayloadTooLarge answer of an asynchronous (Event) request whose event is over the provider's async
+        limit (JD's 128 KB), before any worker holds it; else None. Only a frame that can hold such an event is
+        decoded here (MAX_EXPANSION: a smaller one cannot)."""
+        config = server.config
+        limit = async_event_limit(config.provider)
+        if limit is None or self.size * MAX_EXPANSION <= limit:
+            return None
+        request, error = self.checked()
+        if error is not None:
+            return None  # the worker or invoke_call answers it as InvalidRequest
+        problem = async_event_problem(config.provider, request["invocation_type"] or config.invocation_type,
+                                      event_size(request.get("event"), request.get("body")))
+        if problem is None:
+            return None
+        return pack_payload(server.error_outcome(PayloadTooLarge.error_type, problem).frame_payload(request["id"]))
 
     def checked(self):
         """(the checked request, None) or (None, the FrameErrorJob answering a request that cannot be used)."""

@@ -15,6 +15,7 @@ import json
 from . import apigw, httpfunction
 from .cluster import PROBE_PATHS, probe_response
 from .compat import to_bytes
+from .config import async_event_problem
 from .connection import Connection, Job, STALL_SECONDS
 from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS
 from .httpwire import (CONTINUE, HttpError, HttpParser, SERVER_HEADERS, invocation_type, log_tails,
@@ -97,6 +98,9 @@ class HttpJob(Job):
             kind = invocation_type(request, server.config.invocation_type)
         except HttpError as exc:
             return self.rendered(server, *error_response(server, 400, INVALID_REQUEST, exc.message))
+        too_large = async_event_problem(server.config.provider, kind, len(request.body))  # JD's 128 KB
+        if too_large is not None:
+            return self.rendered(server, *error_response(server, 413, "PayloadTooLarge", too_large))
         tails = log_tails(request)
         call = None if tails else supervisor.forward_call(request.body, (kind, request.keep_alive))
         if call is not None:
