@@ -33,6 +33,8 @@ def run_app(bootstrap, function_dir, hostlibs):
         if app not in dirs:
             dirs[app] = function_dir(app)
             shutil.copy(FIXES, str(dirs[app]))
+            if app == "django_fixes":  # the file its /file view serves: the same as Flask's static one
+                shutil.copy(CSS, str(dirs[app]))
         run = invoke(bootstrap, dirs[app], "index." + handler, event, "jdcloud", env={"PYTHONPATH": hostlibs})
         if run.status != 0:
             return None, run
@@ -95,7 +97,8 @@ def multipart(fields, files, boundary="----fnruntimeBoundary7MA4YWxk", length=Tr
 
 @pytest.mark.parametrize("app", APPS)
 def test_multipart_upload(run_app, python, app):
-    event = multipart([("title", u"Grüße"), ("tag", "a"), ("tag", "b")], [("notes", "notes.txt", u"line 1\n你好\n")])
+    fields = [("title", u"Grüße"), ("tag", "a"), ("tag", "b")]
+    event = multipart(fields, [("notes", "notes.txt", u"line 1\n你好\n")])
     reply, run = run_app(app, "plain", event)
     assert reply is not None, describe(run)
     if app == "flask_fixes":  # Werkzeug's parser finds a text stream shorter than CONTENT_LENGTH or none at all

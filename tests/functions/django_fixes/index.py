@@ -3,8 +3,9 @@
 wsgi_run(event, context, application), `index.fixed` is jdcloud_wsgi_fixes.wsgi_handler(application) (the test copies
 the module from examples/jdcloud-wsgi-fixes into this folder, as a user would).
 
-Views: GET /file (FileResponse of style.css: wsgi.file_wrapper), GET /logo.png (a binary body), GET /query
-(request.GET as {key: [values]}), POST /upload (multipart/form-data: fields and files as text).
+Views: GET /file (FileResponse of style.css, which the test puts beside this file: wsgi.file_wrapper), GET /logo.png
+(a binary body), GET /query (request.GET as {key: [values]}), POST /upload (multipart/form-data: fields and files as
+text).
 """
 import base64
 import os
@@ -26,7 +27,8 @@ from jdcloud_wsgi_fixes import fix_all, wsgi_handler  # noqa: E402
 from jdcloud_wsgi_wrapper import wsgi_run  # noqa: E402
 
 #: a 1x1 PNG
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJ"
+                       "RU5ErkJggg==")
 
 
 def file_view(request):

@@ -15,7 +15,8 @@ from jdcloud_wsgi_wrapper import wsgi_run
 app = Flask(__name__)
 
 #: a 1x1 PNG
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==")
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJ"
+                       "RU5ErkJggg==")
 
 
 @app.route("/logo.png")
