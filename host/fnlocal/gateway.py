@@ -1,7 +1,8 @@
 """`fnruntime local start-api`: one aiohttp server in front of a project's warm containers (containers.ContainerPool).
 
 A Tencent `apigw` or JD `Api` route turns the request into its provider's API Gateway event (apievents.py), sends it
-to the function's `POST /invoke` and turns the reply back into HTTP. An FC HTTP trigger is proxied as it is to the
+to the function's `POST /invoke` and turns the reply back into HTTP; a Tencent route answers below its stage too
+(`/release/...`, as the default domain's URLs carry it; the event's path is without it). An FC HTTP trigger is proxied as it is to the
 function's `--serve http` server, which runs `handler(environ, start_response)`, with the path below its
 `/2016-08-15/proxy/{service}/{function}` prefix (or below `/` for a project's only HTTP function). `GET /` lists the
 routes when no route has it; an unknown path gets 404 with the list, a known path with another method 405.
@@ -149,16 +150,34 @@ class Gateway:
     def describe(self):
         lines = []
         for pattern, route in self.table.entries:
+            if route.kind == "http":
+                kind = "FC HTTP trigger"
+            else:
+                stage = route.stage or ("release" if route.function.provider == "tencent" else "test")
+                kind = "%s API Gateway event, stage %s" % (route.function.provider, stage)
+                if route.function.provider == "tencent":
+                    kind += "; also under /%s%s" % (stage, route.path)
             lines.append("  %-7s http://%s:%d%s -> %s (%s)" % (
-                ",".join(route.methods), self.host, self.port, route.path, route.function.name,
-                "FC HTTP trigger" if route.kind == "http" else "%s API Gateway event, stage %s" % (
-                    route.function.provider, route.stage or ("release" if route.function.provider == "tencent"
-                                                             else "test"))))
+                ",".join(route.methods), self.host, self.port, route.path, route.function.name, kind))
         return "\n".join(lines)
 
     # -- requests ------------------------------------------------------------------------------------------------------
+    def find(self, method, path):
+        """(route, path parameters or allowed methods, the path the function sees). A Tencent API Gateway route also
+        answers below its stage, as the service's default domain serves it (`/release/users/42`, `/test/...`,
+        `/prepub/...`): the stage is taken off the path, which the event carries without it, as the cloud's does."""
+        route, found = self.table.find(method, path)
+        if route is not None:
+            return route, found, path
+        stage, _, rest = path[1:].partition("/")
+        staged, params = self.table.find(method, "/" + rest)
+        if staged is not None and staged.function.provider == "tencent" and staged.kind != "http" and \
+                stage == (staged.stage or "release"):
+            return staged, params, "/" + rest
+        return None, found, path
+
     async def handle(self, request):
-        route, found = self.table.find(request.method, request.path)
+        route, found, path = self.find(request.method, request.path)
         if route is None:
             if found:
                 return web.Response(status=405, headers={"Allow": ", ".join(sorted(set(found)))},
@@ -175,16 +194,16 @@ class Gateway:
         try:
             if route.kind == "http":
                 return await self.proxy(request, route, instance, body)
-            return await self.gateway(request, route, instance, found, body)
+            return await self.gateway(request, route, instance, found, body, path)
         except (aiohttp.ClientError, UpstreamError) as exc:
             return web.Response(status=502, text="the container of %s did not answer: %s\n"
                                 % (route.function.name, exc))
 
-    async def gateway(self, request, route, instance, params, body):
+    async def gateway(self, request, route, instance, params, body, path):
         provider = route.function.provider
         request_id = str(uuid.uuid4())
         peer = request.remote or "127.0.0.1"
-        event = apievents.build_event(provider, request.method, request.path, request.query_string,
+        event = apievents.build_event(provider, request.method, path, request.query_string,
                                       request.headers, body, peer, route, params, request_id)
         payload = apievents.json.dumps(event).encode("utf-8")
         upstream = self.upstreams.get(instance)

@@ -70,6 +70,23 @@ def test_tencent_post_body_and_greedy_path(tencent_api):
     assert event["requestContext"]["path"] == "/files/{path+}" and event["requestContext"]["stage"] == "release"
 
 
+def test_tencent_routes_answer_below_their_stage_as_the_default_domain_serves_them(tencent_api):
+    """https://service-....apigw.tencentcs.com/release/files/...: the stage leads the path; the event has the path
+    without it and the stage in requestContext.stage (the template's stage of that route, release by default)."""
+    event = event_of(tencent_api, "/test/echo/bob?a=1")
+    assert event["path"] == "/echo/bob" and event["pathParameters"] == {"name": "bob"}, event
+    assert event["requestContext"]["stage"] == "test" and event["requestContext"]["path"] == "/echo/{name}"
+    event = event_of(tencent_api, "/release/files/a/b.txt")
+    assert event["path"] == "/files/a/b.txt" and event["pathParameters"] == {"path": "a/b.txt"}, event
+    assert event["requestContext"]["stage"] == "release"
+    assert tencent_api.get("/release/slow/a")[0] == 200  # no stageName: release
+    for path in ("/release/echo/bob", "/prepub/files/a.txt", "/test/slow/a"):  # another stage than the route's
+        status, _, body = tencent_api.get(path)
+        assert status == 404 and b"no route" in body, (path, status, body[:500])
+    status, _, body = tencent_api.get("/")
+    assert b"stage test; also under /test/echo/{name})" in body and b"also under /release/files/{path+})" in body, body
+
+
 def test_jd_event_is_wrapped_in_detail_with_the_stage(jd_api):
     event = event_of(jd_api, "/echo/zoe?q=1&q=2", method="PUT", body=b"plain text")
     assert (event["source"], event["detailType"]) == ("apigateway", "ApiGatewayReceived")
