@@ -24,7 +24,7 @@ from .invocation import RequestIds
 from .logsink import LogSink
 from .protocol import write_all_fd
 from .supervisor import Done, Supervisor
-from .watch import CodeWatch, describe
+from .watch import CodeWatch, ZipWatch, describe
 from .workerprocess import POLL_SECONDS
 
 
@@ -205,8 +205,8 @@ class Pool(object):
         self.server = None
         self.preloading = False
         self.code_watch = None
-        if config.watch and not config.zip_path and self.code_dir:
-            self.code_watch = CodeWatch(self.code_dir)
+        if config.watch and (config.zip_path or self.code_dir):
+            self.code_watch = ZipWatch(config.zip_path, self.code_dir) if config.zip_path else CodeWatch(self.code_dir)
             # Workers are forked from here and then write no bytecode: a .pyc written in the same second as an edit
             # of the same size would look current to the next cold start.
             sys.dont_write_bytecode = True
@@ -214,8 +214,21 @@ class Pool(object):
     def check_code(self):
         """--watch: when the code folder changed since the last look, no warm worker may serve the next request."""
         changed = self.code_watch.changed()
+        if not changed:
+            return
+        code_dir, problem = self.code_watch.refresh()  # a zip package: unpacked afresh (watch.ZipWatch)
+        if problem is not None:
+            try:
+                write_all_fd(2, to_bytes("fnruntime: %s changed, but %s; the instances keep the code they have\n"
+                                         % (describe(changed), problem)))
+            except (IOError, OSError):
+                pass
+            return
+        self.code_dir = code_dir
+        for supervisor in [i.supervisor for i in self.instances] + ([self.spare] if self.spare else []):
+            supervisor.code_dir = code_dir
         warm = [i for i in self.instances if i.supervisor.worker is not None]
-        if not changed or not warm:
+        if not warm:
             return
         try:
             write_all_fd(2, to_bytes("fnruntime: %s changed: this invocation starts a fresh instance (a cold "
@@ -307,3 +320,5 @@ class Pool(object):
             instance.supervisor.close()
         if self.spare is not None:
             self.spare.close()
+        if self.code_watch is not None:
+            self.code_watch.close()

@@ -75,8 +75,7 @@ def main(config):
         server.add_listener(listener, FramedConnection, address.path)
         where, protocol = describe(listener.getsockname(), address.kind), "framed protocol"
     if config.watch:
-        protocol += "; watching %s for changes" % (pool.code_dir if pool.code_watch else
-                                                   "nothing: a zip package is not watched")
+        protocol += "; watching %s for changes" % (config.zip_path or pool.code_dir)
     if address.kind != "stdio":  # on stdio the caller started us and knows; keep its standard error quiet
         server.write_stderr(to_bytes(banner(config, where, protocol)))
         warning = memory_warning(config, container_memory_limit())

@@ -26,7 +26,7 @@ SERVE_PORT = 9000
 READY_LINE = b"fnruntime: listening on"
 EVENT_ARG_LIMIT = 64 * 1024  # bigger events (or not UTF-8) go in a mounted file, not on the command line
 EVENT_MOUNT = "/opt/fnlocal/event"
-ZIP_MOUNT = "/opt/fnlocal/code.zip"
+ZIP_DIR = "/opt/fnlocal/package"
 
 
 def docker_client():
@@ -80,9 +80,9 @@ def container_env(function, overrides=None):
 
 
 def code_mounts(function, env):
-    if function.zip:
-        env.setdefault("FUNCTION_ZIP", ZIP_MOUNT)
-        return {function.code: {"bind": ZIP_MOUNT, "mode": "ro"}}
+    if function.zip:  # its folder, not the file: a zip replaced by a new file (renamed over it) is seen (--watch)
+        env.setdefault("FUNCTION_ZIP", ZIP_DIR + "/" + os.path.basename(function.code))
+        return {os.path.dirname(os.path.abspath(function.code)): {"bind": ZIP_DIR, "mode": "ro"}}
     env.setdefault("FUNCTION_CODE_DIR", function.code_mount)
     return {function.code: {"bind": function.code_mount, "mode": "ro"}}
 

@@ -1,5 +1,6 @@
 """Live reload. The runtime's serve modes with `--watch` / FUNCTION_WATCH=1 (on the real 2.7, 3.6 and 3.7): an edit of
-the code folder is served by the next invocation from a fresh instance (a cold start, a log line naming the file),
+the code folder, or a rewritten zip package (`--zip`), is served by the next invocation from a fresh instance (a cold
+start, a log line naming the file),
 and without it the warm instance keeps its code. `start-api --watch` in the images: an edit of a handler is seen by
 the next request within 2 s of the write on 2.7, 3.6 and 3.7, and a template change restarts what it changed."""
 import json
@@ -79,6 +80,51 @@ def test_runtime_watch_retires_every_instance(python, tmp_path):
             second = [r[0] for r in pool.map(lambda _: invoke(served), range(2))]
         assert {r["version"] for r in second} == {"v2"}
         assert not {r["pid"] for r in second} & {r["pid"] for r in first}
+    finally:
+        served.close()
+
+
+def zip_folder(code, target):
+    """`target` rewritten (a new file, then renamed over the old one, as zip tools and builds do) with `code`'s files."""
+    import zipfile
+    partial = str(target) + ".partial"
+    with zipfile.ZipFile(partial, "w") as archive:
+        for folder, dirs, files in os.walk(str(code)):
+            for name in files:
+                path = os.path.join(folder, name)
+                archive.write(path, os.path.relpath(path, str(code)))
+    os.chmod(partial, 0o644)
+    os.replace(partial, str(target))
+
+
+def test_runtime_watch_serves_a_rewritten_zip_from_a_fresh_instance(python, tmp_path):
+    code = code_folder(tmp_path)
+    package = tmp_path / "code.zip"
+    zip_folder(code, package)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    served = servekit.start(python, "http", str(empty), tmp_path, ["--watch", "--zip", str(package)])
+    try:
+        assert "watching %s for changes" % package in served.stderr()
+        first, headers = invoke(served)
+        assert first["version"] == "v1" and "x-function-init-duration-ms" in headers
+        assert invoke(served)[0]["pid"] == first["pid"]
+        (code / "index.py").write_text(HANDLER % "v2")
+        (code / "lib" / "helper.py").write_text("NAME = 'h2'\n")
+        zip_folder(code, package)
+        edited, headers = invoke(served)
+        assert (edited["version"], edited["helper"]) == ("v2", "h2") and edited["pid"] != first["pid"], edited
+        assert "x-function-init-duration-ms" in headers  # a cold start
+        assert "fnruntime: code.zip changed: this invocation starts a fresh instance" in served.stderr()
+        warm, headers = invoke(served)
+        assert warm["pid"] == edited["pid"] and "x-function-init-duration-ms" not in headers
+        package.write_bytes(b"PK not a zip yet")  # written in place, half done: the warm instance keeps serving
+        still, _ = invoke(served)
+        assert (still["version"], still["pid"]) == ("v2", edited["pid"]), still
+        assert "fnruntime: code.zip changed, but zip package" in served.stderr()
+        (code / "index.py").write_text(HANDLER % "v3")
+        zip_folder(code, package)
+        assert invoke(served)[0]["version"] == "v3"
     finally:
         served.close()
 
@@ -164,5 +210,33 @@ def test_start_api_watch_sees_an_edit_and_a_template_change(version, tmp_path, d
         (tmp_path / name).write_text(template.replace(before, after))
         api.wait_for(r"page changed in the template: a fresh container serves it", timeout=120, after=offset)
         assert api.get(path)[2].decode().startswith("two blue")
+    finally:
+        assert api.stop() == 0
+
+
+@pytest.mark.docker
+def test_start_api_watch_serves_a_rewritten_zip_code_uri(tmp_path, docker_engine):
+    """A zip CodeUri, rewritten (a new file renamed over it): the next request runs it, from a fresh instance."""
+    image, name, template, _, _ = PROJECTS["py36"]
+    require_images(docker_engine, image)
+    project = tmp_path / "project"
+    source = project / "src"
+    source.mkdir(parents=True)
+    (project / name).write_text(template.replace("CodeUri: ./", "CodeUri: ./code.zip"))
+    (source / "index.py").write_text(PAGE % "one")
+    for folder in (tmp_path, project, source):
+        os.chmod(str(folder), 0o755)
+    os.chmod(str(source / "index.py"), 0o644)
+    zip_folder(source, project / "code.zip")
+    api = StartedApi(project / name, ["--watch"], log_path=str(tmp_path / "zip.log"))
+    try:
+        status, _, body = api.get("/page")
+        assert status == 200 and body.decode() == "one red 3.6", (body, api.stderr())
+        assert "watching /opt/fnlocal/package/code.zip for changes" in api.stderr(), api.stderr()
+        (source / "index.py").write_text(PAGE % "two")
+        zip_folder(source, project / "code.zip")
+        status, _, body = api.get("/page")
+        assert body.decode() == "two red 3.6", (body, api.stderr())
+        assert "code.zip changed: this invocation starts a fresh instance" in api.stderr()
     finally:
         assert api.stop() == 0
