@@ -90,6 +90,23 @@ def serving_address(process, log_path, what):
         time.sleep(0.05)
 
 
+def blocks(requests, size=100):
+    """The sizes of the alternated blocks of `requests` warm requests: blocks of `size`, the rest in a last one (a run
+    of fewer than `size` requests is one block)."""
+    return [size] * (requests // size) + ([requests % size] if requests % size else [])
+
+
+def positive(text):
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1, got %d" % value)
+    return value
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
@@ -132,10 +149,10 @@ def gateway_vs_direct(image, requests, folder):
             gateway.request("GET", "/hello")
             plain.request("POST", "/invoke", event, headers)
         ours, theirs = [], []
-        for block in range(requests // 100):  # alternate blocks, so a change of load hits both
-            for _ in range(100):
+        for size in blocks(requests):  # alternate blocks, so a change of load hits both
+            for _ in range(size):
                 ours.append(gateway.request("GET", "/hello")[0])
-            for _ in range(100):
+            for _ in range(size):
                 theirs.append(plain.request("POST", "/invoke", event, headers)[0])
         return ours, theirs
     finally:
@@ -161,8 +178,9 @@ def write_section(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", type=int, default=10, help="cold invocations of each kind (default 10)")
-    parser.add_argument("--requests", type=int, default=2000, help="warm requests of each kind (default 2000)")
+    parser.add_argument("--runs", type=positive, default=10, help="cold invocations of each kind (default 10)")
+    parser.add_argument("--requests", type=positive, default=2000,
+                        help="warm requests of each kind, alternated in blocks of 100 (default 2000)")
     parser.add_argument("--image", default="runtime:py36-tencent")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/results.md alone")
     options = parser.parse_args(argv)

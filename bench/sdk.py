@@ -20,7 +20,7 @@ ROOT = os.path.dirname(BENCH)
 sys.path.insert(0, BENCH)
 
 import provenance  # noqa: E402
-from projects import Connection, fnruntime_env, percentile, serving_address  # noqa: E402
+from projects import Connection, blocks, fnruntime_env, percentile, positive, serving_address  # noqa: E402
 
 SECTION = os.path.join(BENCH, "sdk.md")
 SDK = os.path.join(ROOT, ".cache", "sdk", "aliyun-fc2-2.5.2")
@@ -84,12 +84,12 @@ def measure(image, requests, folder):
             raw.request("POST", PATH, payload, headers)
             direct.request("POST", "/invoke", payload, headers)
         ours_sdk, ours_raw, theirs = [], [], []
-        for _ in range(requests // 100):  # alternate blocks, so a change of load hits all three
-            for _ in range(100):
+        for size in blocks(requests):  # alternate blocks, so a change of load hits all three
+            for _ in range(size):
                 ours_sdk.append(via_sdk())
-            for _ in range(100):
+            for _ in range(size):
                 ours_raw.append(raw.request("POST", PATH, payload, headers)[0])
-            for _ in range(100):
+            for _ in range(size):
                 theirs.append(direct.request("POST", "/invoke", payload, headers)[0])
         return ours_sdk, ours_raw, theirs
     finally:
@@ -104,7 +104,8 @@ def write_section(text):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=2000, help="warm requests of each kind (default 2000)")
+    parser.add_argument("--requests", type=positive, default=2000,
+                        help="warm requests of each kind, alternated in blocks of 100 (default 2000)")
     parser.add_argument("--image", default="runtime:py36-aliyun")
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/sdk.md alone")
     options = parser.parse_args(argv)
