@@ -72,7 +72,7 @@ def bytes_input(app):
 
 
 def encode_query(params):
-    """{"q": "a+b", "tag": ["x", "y"]} -> "q=a%2Bb&tag=x&tag=y" (UTF-8, sorted by key; None becomes "")."""
+    """{"q": "a+b", "tag": ["x", "y"]} -> "q=a%2Bb&tag=x&tag=y" (UTF-8, sorted by key, "/" kept; None is "")."""
     pairs = []
     for key in sorted(params):
         values = params[key]
@@ -90,7 +90,7 @@ def quote_part(value):
         value = TEXT_TYPE(value)
     if isinstance(value, TEXT_TYPE):
         value = value.encode("utf-8")
-    return quote(value, safe="")
+    return quote(value, safe="/")
 
 
 def event_query(event):
