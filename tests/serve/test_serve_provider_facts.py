@@ -81,6 +81,27 @@ def test_jdcloud_str_result_over_http_and_frames(serve):
         assert frame["ok"] and frame["result"] == "hello world", frame
 
 
+@pytest.mark.parametrize("provider", ["aliyun", "jdcloud"])
+def test_a_str_with_a_lone_surrogate_is_one_clear_error_over_http_and_frames(serve, python, provider):
+    """3.x: both return a str as text, which UTF-8 cannot encode with a lone surrogate: ResultNotSerializable (FC's
+    TypeError in the aliyun body), cold and warm, and the server goes on (the one-shot side: test_bootstrap_output)."""
+    if python.major == 2:
+        pytest.skip("2.7's codec encodes a lone surrogate (aliyun) and jdcloud's unicode result is JSON")
+    args = ["--provider", provider]
+    http_server = serve("http", "unserialisable_result", args=args, handler="index.lone_surrogate")
+    framed = serve("unix", "unserialisable_result", args=args, handler="index.lone_surrogate")
+    shown = "TypeError" if provider == "aliyun" else "ResultNotSerializable"
+    for attempt in ("cold", "warm"):
+        response, body = post(http_server, {})
+        answer = json.loads(body)
+        assert response.status == 500 and response.getheader("X-Function-Error-Type") == "ResultNotSerializable", \
+            (attempt, response.status, body)
+        assert answer.get("errorType", answer.get("error_type")) == shown, answer
+        assert "lone surrogate" in answer.get("errorMessage", answer.get("error_message")), answer
+        frame = json.loads(raw_result_frame(framed, {}).decode("utf-8"))
+        assert not frame["ok"] and frame["error_type"] == "ResultNotSerializable", frame
+
+
 def test_jdcloud_gateway_identity_has_jds_fields(serve):
     """Item 15: `requestContext.identity` holds accountId, apiKey, user and authType (empty strings), as JD's
     event-format page and the cloud capture in sca's doc/usage/logs.md show; `identity["user"]` works."""
