@@ -89,3 +89,12 @@ def configure_root_logger(logging, provider, state, stream):
     root.addHandler(handler)
     if provider.root_log_level:
         root.setLevel(provider.root_log_level)
+
+
+def beijing_time(last=[None, None]):
+    """Now as JD Cloud's log shows it: RFC 3339, to the second, UTC+08:00 (China Standard Time, whatever TZ says).
+    (`last`: the second last formatted and its text; an invocation writes three such lines.)"""
+    second = int(time.time())
+    if last[0] != second:
+        last[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(second + 8 * 3600))]
+    return last[1]

@@ -8,23 +8,14 @@ from __future__ import absolute_import, division, print_function
 import json
 import math
 import sys
-import time
 
 from . import context as contexts
+from .logs import beijing_time
 from .compat import PY2, binary_type, native_str, text_type, to_bytes, to_text
 from .errors import (InvalidEvent, ResultNotSerializable, INITIALIZER_ERROR, LOAD_ERRORS,
                      OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT, UNHANDLED, safe_str)
 from .jsontext import (PAYLOAD_LIMIT, file_line_frames, flat_trace, is_decimal, json_error, json_text,  # noqa: F401
                        json_text_unescaped, json_type, native_text, utf8_strings)
-
-
-def beijing_time(last=[None, None]):
-    """Now as JD Cloud's log shows it: RFC 3339, to the second, UTC+08:00 (China Standard Time, whatever TZ says).
-    (`last`: the second last formatted and its text; an invocation writes three such lines.)"""
-    second = int(time.time())
-    if last[0] != second:
-        last[:] = [second, time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(second + 8 * 3600))]
-    return last[1]
 
 
 def seconds_text(seconds):

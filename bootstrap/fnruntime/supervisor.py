@@ -24,11 +24,9 @@ from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest
 from .loader import unpack_zip
 from .logsink import LogSink
 from .processtree import adopt_orphans, until_reaped
-from .workerprocess import AnswerTimeout, WorkerProcess, describe_status, reap_children
+from .workerprocess import POLL_SECONDS, AnswerTimeout, WorkerProcess, describe_status, reap_children
 from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_request, decode, dumps, pack, pack_forward,
                        pack_payload, unpack_rendered, write_all_fd)
-
-POLL_SECONDS = 0.01
 
 
 class Done(object):
@@ -276,7 +274,6 @@ class Supervisor(object):
             if isinstance(failure, Failure) and failure.error_type == TIMEOUT:
                 module = self.config.handler.rsplit(".", 1)[0]
                 failure.message = self.provider.load_timeout_message(module, self.load_seconds())
-            failure = message.get("failure")
             self.load_failure = failure if isinstance(failure, Failure) or failure is None \
                 else Failure.from_dict(failure)
 
