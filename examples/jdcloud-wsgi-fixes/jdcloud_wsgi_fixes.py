@@ -25,10 +25,10 @@ or, keeping your own handler: `wsgi_run(prepare_event(event), context, fix_all(a
   runs; on 2.7 an event without `pathParameters` or `queryParameters` does. A shallow copy of the event is returned
   with the URL-encoded query in `detail.queryString` (which the wrapper takes as is) and the missing keys as `{}`.
 - `text_body(app)`: JD's gateway answer is `{statusCode, headers, body}` with a text body and no `isBase64Encoded`,
-  so a binary body (PNG, fonts) cannot pass at all: the wrapper answers 500 on 3.x (or a truncated 200 when only a
-  later chunk is not UTF-8) and on 2.7 the function fails with ResultNotSerializable. This middleware cannot make
-  the bytes pass; it answers a clear 502 that names the path, the type and the size, and says to serve such files
-  from object storage or a CDN (or inline small images as `data:` URIs, or use SVG).
+  so a binary body (PNG, fonts) cannot pass at all: the wrapper answers 500 on 3.x (by its source, a truncated 200
+  when only a later chunk is not UTF-8) and on 2.7 the function fails with ResultNotSerializable. This middleware
+  cannot make the bytes pass; it answers a clear 502 that names the path, the type and the size, and says to serve
+  such files from object storage or a CDN (or inline small images as `data:` URIs, or use SVG).
 - Not fixable: repeated response headers (two `Set-Cookie`) collapse to the last one, because JD's answer headers
   are a plain object of one value per name. Set one cookie per response.
 """
