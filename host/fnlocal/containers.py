@@ -79,8 +79,13 @@ def container_env(function, overrides=None):
     return env
 
 
-def code_mounts(function, env):
-    if function.zip:  # its folder, not the file: a zip replaced by a new file (renamed over it) is seen (--watch)
+def code_mounts(function, env, watch=False):
+    """The code's bind mounts. A zip is mounted as the file itself (readable by the function's user whatever its
+    folder's mode), or with `watch` its folder, so that a zip replaced by a new file (renamed over it) is seen."""
+    if function.zip and not watch:
+        env.setdefault("FUNCTION_ZIP", ZIP_DIR + "/" + os.path.basename(function.code))
+        return {os.path.abspath(function.code): {"bind": env["FUNCTION_ZIP"], "mode": "ro"}}
+    if function.zip:
         env.setdefault("FUNCTION_ZIP", ZIP_DIR + "/" + os.path.basename(function.code))
         return {os.path.dirname(os.path.abspath(function.code)): {"bind": ZIP_DIR, "mode": "ro"}}
     env.setdefault("FUNCTION_CODE_DIR", function.code_mount)
@@ -269,7 +274,7 @@ class ContainerPool:
             env.setdefault("FUNCTION_INSTANCES", str(instances))
         if watch:
             env.setdefault("FUNCTION_WATCH", "1")
-        volumes = code_mounts(function, env)
+        volumes = code_mounts(function, env, watch)
         ports = {"%d/tcp" % SERVE_PORT: ("127.0.0.1", None)}
         ports.update(debug_settings(env, debug_port))
         options = dict(instances=instances, watch=watch, overrides=overrides, image=image, debug_port=debug_port)
