@@ -455,7 +455,9 @@ def bootstrap_files(bootstrap_dir):
     files = {}
     bootstrap_dir = Path(bootstrap_dir)
     for path in sorted(bootstrap_dir.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+        # not what a host's Python left there: bytecode, and the egg-info of `pip install -e .` (make venv)
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo") and \
+                not any(part.endswith(".egg-info") for part in path.parts):
             files["bootstrap/" + path.relative_to(bootstrap_dir).as_posix()] = path.read_bytes()
     return files
 

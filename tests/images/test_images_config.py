@@ -90,6 +90,7 @@ def test_no_build_leftovers(current_image, catalogue, tag):
         done
         site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
         find "$site" /var/runtime \\( -path '*/tests/*.pyc' -o -path '*/test/*.pyc' \\) | head -5
+        find /var/runtime -maxdepth 1 -name '*.egg-info' | head -3
         find / -xdev -name 'ca.pem' -path '*build*' 2>/dev/null | head -5
         ls /var/cache/apt/archives/*.deb 2>/dev/null | head -3
     """), user="root")
