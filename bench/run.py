@@ -395,18 +395,19 @@ def section_http(opts):
 
 
 def measuring_copy(directory):
-    """A byte-compiled copy of the runtime whose supervisor ends its worker with SIGTERM instead of SIGKILL, so that
-    callgrind can write the worker's counts; nothing else differs. None when that line cannot be found."""
+    """A byte-compiled copy of the runtime whose instances end their worker with SIGTERM alone instead of SIGSTOP then
+    SIGKILL (processtree.Family.end), so that callgrind can write the worker's counts; nothing else differs."""
     copy = os.path.join(directory, "bootstrap")
     shutil.copytree(os.path.join(ROOT, "bootstrap"), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    path = os.path.join(copy, "fnruntime", "supervisor.py")
+    path = os.path.join(copy, "fnruntime", "processtree.py")
     with open(path) as handle:
         text = handle.read()
-    kill = "signal.SIGKILL), lambda: os.kill(w.pid, signal.SIGKILL)"
-    if kill not in text:
-        return None
+    stop, kill = "signal_pid(pid, signal.SIGSTOP)", "signal_pid(pid, signal.SIGKILL)"
+    if text.count(stop) != 1 or text.count(kill) != 1:
+        raise RuntimeError("the measuring copy needs one %r and one %r in processtree.py: update bench/run.py's "
+                           "measuring_copy to the runtime's way of ending an instance" % (stop, kill))
     with open(path, "w") as handle:
-        handle.write(text.replace(kill, "signal.SIGTERM), lambda: os.kill(w.pid, signal.SIGTERM)"))
+        handle.write(text.replace(stop, "pass").replace(kill, "signal_pid(pid, signal.SIGTERM)"))
     return os.path.join(copy, "bootstrap.py")
 
 
