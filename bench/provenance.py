@@ -17,7 +17,8 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
 DOCKER = "/usr/bin/docker" if os.access("/usr/bin/docker", os.X_OK) else "docker"
 #: Files a run writes: their changes do not make a tree dirty.
-OUTPUTS = ("bench/results.json", "bench/results.md", "bench/latency.png")
+OUTPUTS = ("bench/results.json", "bench/results.md", "bench/latency.png", "bench/projects.md", "bench/sdk.md",
+           "bench/debugging.md")
 #: What each kind of figure measures: a change to these since the stamp's commit makes it stale.
 MEASURED = {
     "host": ("bootstrap", "bench/measure.py", "bench/run.py", "bench/functions", "bench/floors"),
