@@ -82,12 +82,12 @@ def container_env(function, overrides=None):
 def code_mounts(function, env, watch=False):
     """The code's bind mounts. A zip is mounted as the file itself (readable by the function's user whatever its
     folder's mode), or with `watch` its folder, so that a zip replaced by a new file (renamed over it) is seen."""
-    if function.zip and not watch:
-        env.setdefault("FUNCTION_ZIP", ZIP_DIR + "/" + os.path.basename(function.code))
-        return {os.path.abspath(function.code): {"bind": env["FUNCTION_ZIP"], "mode": "ro"}}
     if function.zip:
         env.setdefault("FUNCTION_ZIP", ZIP_DIR + "/" + os.path.basename(function.code))
-        return {os.path.dirname(os.path.abspath(function.code)): {"bind": ZIP_DIR, "mode": "ro"}}
+        package = os.path.abspath(function.code)
+        if watch:
+            return {os.path.dirname(package): {"bind": ZIP_DIR, "mode": "ro"}}
+        return {package: {"bind": env["FUNCTION_ZIP"], "mode": "ro"}}
     env.setdefault("FUNCTION_CODE_DIR", function.code_mount)
     return {function.code: {"bind": function.code_mount, "mode": "ro"}}
 
