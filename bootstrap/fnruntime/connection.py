@@ -44,6 +44,11 @@ class Job(object):
     def call(self, server, supervisor):
         raise NotImplementedError
 
+    def ahead(self, server, supervisor):
+        """Hand it to the busy worker of `supervisor` now (Supervisor.prefetch_call, pipeline.py): its call, or None
+        when it must wait for the instance (only a request the worker takes as it came can go ahead)."""
+        return None
+
     def finish(self, server, result):
         raise NotImplementedError
 

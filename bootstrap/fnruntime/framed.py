@@ -39,6 +39,11 @@ class FrameJob(Job):
             event=request.get("event"), body=request.get("body"), context=request["context"],
             invocation_type=request["invocation_type"] or server.config.invocation_type))
 
+    def ahead(self, server, supervisor):
+        if self.async_refusal(server) is not None:
+            return None
+        return supervisor.prefetch_call(self.payload)
+
     def finish(self, server, result):
         if not self.forwarded:
             server.echo(result.log)

@@ -90,6 +90,22 @@ class HttpJob(Job):
             request.peer, request.method, request.target, request.version, status, len(body))))
         return render(status, headers, body, request.keep_alive, request.method == "HEAD", length)
 
+    def ahead(self, server, supervisor):
+        request = self.request
+        if server.config.function_type == "http" or request.path != "/invoke" or request.method != "POST" or \
+                log_tails(request):
+            return None
+        try:
+            kind = invocation_type(request, server.config.invocation_type)
+        except HttpError:
+            return None
+        if async_event_problem(server.config.provider, kind, len(request.body)) is not None:
+            return None
+        call = supervisor.prefetch_call(request.body, (kind, request.keep_alive))
+        if call is not None:
+            self.finisher = lambda server, forwarded: self.forwarded(server, forwarded, kind)
+        return call
+
     def invoke(self, server, supervisor):
         """POST /invoke: the body is the event; the result (or the provider's error body) is the response body. A warm
         worker renders the whole response (unless a log tail is asked for)."""

@@ -172,7 +172,7 @@ class Server(object):
             data = job.immediate(self)
             if data is None and self.stopping:
                 data = job.refuse(self)
-            elif data is None and conn.queued == 1 and len(self.queue) >= QUEUE_REQUESTS and not self.pool.free():
+            elif data is None and conn.queued == 1 and self.waiting() >= QUEUE_REQUESTS and not self.pool.free():
                 self.write_stderr(to_bytes("fnruntime: %s; refused with TooManyRequests" % self.throttle_message()))
                 data = job.throttle(self)
         except Exception:
@@ -197,8 +197,19 @@ class Server(object):
                 self.release(reply.job)
                 if not conn.closed:
                     self.pool.start(conn, reply)
+            while self.queue and not self.stopping and self.pool.ahead_target() is not None:
+                conn, reply = self.queue[0]
+                if not conn.closed and not self.pool.hand_ahead(conn, reply):
+                    break  # it cannot go ahead: it waits for the instance
+                self.queue.popleft()
+                self.release(reply.job)
         finally:
             self.dispatching = False
+
+    def requeue(self, conn, reply):
+        """A request handed ahead to a worker that ended before starting it: first in the queue again."""
+        self.queue.appendleft((conn, reply))
+        self.queued_bytes += reply.job.size
 
     def answer(self, conn, reply, data):
         """A request's answer is ready (the pool calls this when its instance finished)."""
@@ -216,7 +227,11 @@ class Server(object):
 
     def throttle_message(self):
         return ("every instance is busy (--instances %d) and %d requests are waiting, the most the queue holds: try "
-                "again shortly, or serve with more --instances" % (self.pool.size, len(self.queue)))
+                "again shortly, or serve with more --instances" % (self.pool.size, self.waiting()))
+
+    def waiting(self):
+        """Requests waiting for an instance: those queued and those handed ahead to a busy one (pipeline.py)."""
+        return len(self.queue) + self.pool.ahead_count()
 
     def echo(self, log):
         """An invocation's log, to standard error (socket modes)."""

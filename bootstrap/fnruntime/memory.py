@@ -80,18 +80,25 @@ def instance_kb(pids):
     return sum(shared_out_kb(pid) for pid in pids)
 
 
+#: os.pread (Python 3.3+): a read at offset 0 that leaves the descriptor's offset alone; None on 2.7 (lseek + read).
+PREAD = getattr(os, "pread", None)
+
+
 class OwnFile(object):
     """A file of /proc/self kept open by the process that opened it (the worker reads its status and resets its peak
     on every invocation: a kept descriptor spares the open and close). A process forked from it opens its own, and
-    so does one whose descriptor the function closed or reused (its identity is checked before every use)."""
+    so does one whose descriptor the function closed or reused: its identity is checked (fstat) before every write
+    and every lseek + read; a file whose text can be recognised (`looks_right`) is instead read with pread, which
+    moves no offset of a file the descriptor may now be the function's, and is reopened when the text is not its."""
 
-    def __init__(self, name, flags):
-        self.name, self.flags = name, flags
+    def __init__(self, name, flags, looks_right=None):
+        self.name, self.flags, self.looks_right = name, flags, looks_right
         self.pid = self.fd = self.identity = None
 
-    def descriptor(self):
-        pid = os.getpid()
+    def descriptor(self, pid, checked=True):
         if self.pid == pid:
+            if not checked:
+                return self.fd
             try:
                 found = os.fstat(self.fd)
                 if (found.st_dev, found.st_ino) == self.identity:
@@ -108,10 +115,24 @@ class OwnFile(object):
         self.pid, self.fd, self.identity = pid, fd, (found.st_dev, found.st_ino)
         return fd
 
-    def read(self):
+    def read(self, pid=None):
         """The whole file as it is now; b"" when it cannot be read."""
+        pid = pid or os.getpid()
+        if PREAD is not None and self.looks_right is not None and self.pid == pid:
+            try:
+                data = PREAD(self.fd, 65536, 0)
+                if len(data) < 65536 and self.looks_right(data):
+                    return data
+            except (IOError, OSError):
+                pass
+            self.pid = None  # not our file any more: open it afresh
         try:
-            fd = self.descriptor()
+            fd = self.descriptor(pid)
+            if PREAD is not None:
+                parts = [PREAD(fd, 65536, 0)]
+                while len(parts[-1]) == 65536:
+                    parts.append(PREAD(fd, 65536, 65536 * len(parts)))
+                return b"".join(parts)
             os.lseek(fd, 0, os.SEEK_SET)
             parts = []
             while True:
@@ -123,17 +144,20 @@ class OwnFile(object):
             self.pid = None
             return b""
 
-    def write(self, data):
+    def write(self, data, pid=None):
         try:
-            os.write(self.descriptor(), data)
+            os.write(self.descriptor(pid or os.getpid()), data)
         except (IOError, OSError):
             self.pid = None
 
 
-OWN_STATUS = OwnFile("status", os.O_RDONLY)
+OWN_STATUS = OwnFile("status", os.O_RDONLY, looks_right=lambda text: text.startswith(b"Name:"))
 OWN_CLEAR_REFS = OwnFile("clear_refs", os.O_WRONLY)
 #: The children of this process's main thread (a process of one thread has no others).
 OWN_CHILDREN = OwnFile("task/self/children", os.O_RDONLY)
+#: Whether the last `own_kb` found the kernel's peak (VmHWM) at the resident size (VmRSS): nothing held since the
+#: last reset was freed, so a reset now would change nothing (`reset_peak` may be skipped until something is).
+PEAK_AT_REST = [False]
 
 
 def status_field(status, name):
@@ -150,21 +174,23 @@ def status_field(status, name):
         return None
 
 
-def reset_peak():
+def reset_peak(pid=None):
     """Start this process's kernel-kept peak (VmHWM) afresh: at the start of each invocation (Linux 4.0+)."""
-    OWN_CLEAR_REFS.write(b"5")
+    OWN_CLEAR_REFS.write(b"5", pid)
 
 
-def own_kb():
+def own_kb(pid=None):
     """The figure of the rule for this process (its peak estimate, see above) and every process under it now."""
-    me = os.getpid()
-    status = OWN_STATUS.read()
+    me = pid or os.getpid()
+    status = OWN_STATUS.read(me)
     anon, shmem = status_field(status, b"RssAnon:"), status_field(status, b"RssShmem:")
     now = anon + (shmem or 0) if anon is not None else process_kb(me)
     hwm, file_kb = status_field(status, b"VmHWM:"), status_field(status, b"RssFile:")
     peak = (hwm or 0) - file_kb if file_kb is not None else 0
+    rss = status_field(status, b"VmRSS:")
+    PEAK_AT_REST[0] = hwm is not None and rss is not None and hwm <= rss
     if status_field(status, b"Threads:") == 1:  # one thread: its children are the main thread's
-        others = [int(pid) for pid in OWN_CHILDREN.read().split()]
+        others = [int(pid) for pid in OWN_CHILDREN.read(me).split()]
         others = descendants(others) if others else []
     else:
         others = descendants([me])[1:]

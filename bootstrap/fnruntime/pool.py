@@ -23,7 +23,9 @@ from .errors import TIMEOUT
 from .invocation import RequestIds
 from .logsink import LogSink
 from .protocol import write_all_fd
-from .supervisor import Done, Supervisor
+from .calls import Done
+from .pipeline import NOT_STARTED
+from .supervisor import Supervisor
 from .watch import CodeWatch, ZipWatch, describe
 from .workerprocess import POLL_SECONDS
 
@@ -37,6 +39,7 @@ class Instance(object):
         self.supervisor = supervisor
         self.call = None
         self.conn = self.reply = None
+        self.ahead = None  # (conn, reply, call) of the request handed ahead to its busy worker (pipeline.py)
         self.seconds = self.started = self.deadline = self.next_check = None
         self.fds = ()
         self.hold = None
@@ -62,7 +65,10 @@ class Instance(object):
             call, conn, reply = self.call, self.conn, self.reply
             self.call = self.conn = self.reply = None
             call.close()
-            self.pool.finished(self, conn, reply, reply.job.finish(self.pool.server, step.value))
+            if step.value is NOT_STARTED:  # handed ahead to a worker that ended first: it waits again, at the head
+                self.pool.finished(self, conn, reply, NOT_STARTED)
+            else:
+                self.pool.finished(self, conn, reply, reply.job.finish(self.pool.server, step.value))
             return
         self.seconds, self.started = step, monotonic()
         self.deadline, self.next_check = self.started + step, self.started + POLL_SECONDS
@@ -70,6 +76,28 @@ class Instance(object):
             from .debugger import Hold
             self.hold = Hold(self.pool.config.debug_port)
         self.watch()
+
+    def take_ahead(self):
+        """The request handed ahead becomes the one running, its deadline from now; or, its worker gone, it waits
+        again at the head of the queue. False when there was none."""
+        if self.ahead is None:
+            return False
+        (conn, reply, call), self.ahead = self.ahead, None
+        supervisor = self.supervisor
+        if supervisor.worker is None or self.stale:
+            supervisor.split = supervisor.next_sink = None
+            call.close()
+            self.pool.busy -= 1
+            self.pool.server.requeue(conn, reply)
+            return False
+        self.conn, self.reply, self.call = conn, reply, call
+        try:
+            self.step(next(call))
+            if self.call is call and supervisor.worker is not None and supervisor.worker.answers.pending:
+                self.on_answer(0)  # its answer came with the one before
+        except Exception:
+            self.fault()
+        return True
 
     def advance(self, message):
         self.unwatch()  # the worker may be gone already (its pipes closed): no event of theirs may come any more
@@ -94,7 +122,7 @@ class Instance(object):
 
     def on_answer(self, events):
         try:
-            message = self.supervisor.take_answer(self.seconds, self.started)
+            message = self.supervisor.take_answer(self.seconds, self.started, read=bool(events))
         except Exception:
             self.fault()
             return
@@ -290,8 +318,41 @@ class Pool(object):
             return Readiness(failure=failures[-1])
         return Readiness(ready=True, lazy=True)  # nothing tried yet: the first request imports it
 
+    def ahead_target(self):
+        """The instance a queued request may be handed ahead to (pipeline.py): with --instances 1 only, its one
+        instance running a forwarded request, warm, nothing handed ahead yet, no --watch or debugger; else None."""
+        if self.size != 1 or len(self.instances) != 1 or self.code_watch is not None or self.config.debug_port:
+            return None
+        instance = self.instances[0]
+        if instance.call is None or instance.ahead is not None or instance.stale or \
+                not instance.supervisor.forwarding_now or instance.supervisor.worker is None:
+            return None
+        return instance
+
+    def ahead_count(self):
+        return sum(1 for instance in self.instances if instance.ahead is not None)
+
+    def hand_ahead(self, conn, reply):
+        """Hand the queue's next request to the busy instance's worker now: False when it cannot go ahead."""
+        instance = self.ahead_target()
+        if instance is None:
+            return False
+        call = reply.job.ahead(self.server, instance.supervisor)
+        if call is None:
+            return False
+        instance.ahead = (conn, reply, call)
+        self.busy += 1
+        return True
+
     def finished(self, instance, conn, reply, data):
         self.busy -= 1
+        if data is NOT_STARTED:
+            self.server.requeue(conn, reply)
+        if instance.ahead is not None and instance.take_ahead():
+            self.server.dispatch()
+            if data is not NOT_STARTED:
+                self.server.answer(conn, reply, data)
+            return
         if instance.stale:
             instance.stale = False
             instance.supervisor.kill()
@@ -299,7 +360,8 @@ class Pool(object):
         self.idle.append(instance)
         # The next request starts before this answer is sent, so that its worker runs while the server writes.
         self.server.dispatch()
-        self.server.answer(conn, reply, data)
+        if data is not NOT_STARTED:
+            self.server.answer(conn, reply, data)
 
     def tick(self, now):
         for instance in self.instances:

@@ -22,33 +22,13 @@ from .compat import monotonic, signal, to_bytes, to_text
 from .errors import Failure, INVALID_REQUEST, OUT_OF_MEMORY, PROCESS_EXITED, TIMEOUT
 from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest_of, join_frame, may_exceed_limit
 from .loader import unpack_zip
+from .calls import Done, Forwarded
 from .logsink import LogSink
+from .pipeline import flagged, prefetch_call
 from .processtree import adopt_orphans, until_reaped
 from .workerprocess import POLL_SECONDS, AnswerTimeout, WorkerProcess, describe_status, reap_children
 from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_request, decode, dumps, pack, pack_forward,
                        pack_payload, unpack_rendered, write_all_fd)
-
-
-class Done(object):
-    """The last step of a call: its result (an Outcome, or a Forwarded)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value):
-        self.value = value
-
-
-class Forwarded(object):
-    """What `Supervisor.forward` gives back: the `response` the worker rendered (a frame or an HTTP response) and
-    its `log` (bytes); or, when the worker did not answer, the `outcome` (and the request frame's id) to render."""
-
-    __slots__ = ("response", "log", "outcome", "frame_id")
-
-    def __init__(self, response=None, log=b"", outcome=None, frame_id=None):
-        self.response = response
-        self.log = log
-        self.outcome = outcome
-        self.frame_id = frame_id
 
 
 class Supervisor(object):
@@ -64,6 +44,9 @@ class Supervisor(object):
         self.code_dir = code_dir or self.unpacked or config.code_dir
         self.worker = None
         self.sink = None
+        # a request handed ahead to the busy worker (pipeline.py): its log's sink until it runs, and the log reader
+        self.next_sink = self.split = None
+        self.forwarding_now = False  # the call running is a forwarded request's (only such may have one ahead)
         self.request_ids = request_ids or RequestIds(style=self.provider.request_id_style)
         # cold starts: whether one imported the handler, the failure of the last one that did not, and the `loaded`
         # message of a worker started ahead of any request (pool.Preload), which the first request takes as its own
@@ -153,14 +136,16 @@ class Supervisor(object):
             return None  # died while idle: `invoke` replaces it
         return self.forwarding(w, payload, http)
 
-    def forwarding(self, w, payload, http):
+    def forward_message(self, payload, http, ahead=False):
+        """(request id, the frame handing `payload` to the worker); `ahead`: flagged as handed to a busy worker."""
         request_id = self.request_ids()
-        if http is None:
-            message = pack_forward(FORWARD, request_id, payload)
-        else:
-            message = pack_forward(FORWARD_HTTP, request_id, to_bytes("%s %d\n" % http) + payload)
+        kind, body = (FORWARD, payload) if http is None else (FORWARD_HTTP, to_bytes("%s %d\n" % http) + payload)
+        return request_id, pack_forward(flagged(kind) if ahead else kind, request_id, body)
+
+    def forwarding(self, w, payload, http):
+        request_id, message = self.forward_message(payload, http)
         sink = LogSink(prefix=self.provider.line_prefix(request_id))
-        self.sink = sink
+        self.sink, self.forwarding_now = sink, True
         try:
             started = monotonic()
             try:
@@ -169,13 +154,18 @@ class Supervisor(object):
                 message = self.stop_worker(PROCESS_EXITED, 0, started)
             else:
                 message = yield self.config.timeout
-            if message.get("phase") == "rendered":
-                yield Done(self.rendered(message["payload"], sink, http is not None))
-            else:
-                yield Done(self.unrendered(request_id, payload, http, message, sink,
-                                           (monotonic() - started) * 1000.0))
+            yield Done(self.forward_result(request_id, payload, http, message, sink, started))
         finally:
-            self.sink = None
+            self.sink, self.forwarding_now = None, False
+
+    def forward_result(self, request_id, payload, http, message, sink, started):
+        if message.get("phase") == "rendered":
+            return self.rendered(message["payload"], sink, http is not None)
+        return self.unrendered(request_id, payload, http, message, sink, (monotonic() - started) * 1000.0)
+
+    def prefetch_call(self, payload, http=None):
+        """Hand a request to the worker while it runs another: pipeline.prefetch_call."""
+        return prefetch_call(self, payload, http)
 
     def rendered(self, answer, printed, http):
         """The response the worker rendered, with what the function printed put into its log if anything was (an
@@ -340,7 +330,7 @@ class Supervisor(object):
 
     def pump_logs(self, w):
         """Move whatever the worker has written to its log pipe into the invocation's log."""
-        (w or self.worker).pump_logs(self.sink)
+        (w or self.worker).pump_logs(self.split or self.sink)
 
     def message_of(self, payload, seconds, started):
         """The worker's message in an answer's payload; the failure message of an exit when there is none, or when
@@ -377,22 +367,24 @@ class Supervisor(object):
             return self.stop_worker(PROCESS_EXITED, seconds, started)
         return None  # its last answer (or EOF) may have arrived as it exited: that is read first
 
-    def take_answer(self, seconds, started):
-        """The serve loop's half of `wait`, its poll having found the answer pipe readable: read what is there; the
-        worker's message once its answer is whole (its log pumped first), else None (more to come)."""
+    def take_answer(self, seconds, started, read=True):
+        """The serve loop's half of `wait`, its poll having found the answer pipe readable (`read`; else an answer
+        read with the one before is taken): the worker's message once its answer is whole (its log pumped first),
+        else None (more to come)."""
         w = self.worker
-        try:
-            data = os.read(w.response_fd, w.answers.READ_BYTES)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EINTR):
-                return None
-            data = b""
-        if data:
-            w.answers.pending.extend(w.answers.parser.feed(data))
-            if not w.answers.pending:
-                return None
+        ended = False
+        if read:
+            try:
+                data = os.read(w.response_fd, w.answers.READ_BYTES)
+            except OSError as exc:
+                data = None if exc.errno in (errno.EAGAIN, errno.EINTR) else b""
+            if data:
+                w.answers.pending.extend(w.answers.parser.feed(data))
+            ended = data == b""
+        if not w.answers.pending and not ended:
+            return None
         self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
-        item = w.answers.pending.pop(0) if data else None
+        item = w.answers.pending.pop(0) if w.answers.pending else None
         return self.message_of(item, seconds, started)
 
     def stop_worker(self, error_type, seconds, started):

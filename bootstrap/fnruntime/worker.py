@@ -27,6 +27,11 @@ REQUEST_FD = 3
 RESPONSE_FD = 4
 #: The worker's own copy of the log pipe: fds 1 and 2 are put back from it when user code closes or moves them.
 LOG_FD = 5
+#: The kinds of forwarded requests, and those handed ahead to a busy worker (pipeline.flagged).
+AHEAD = (FORWARD.lower(), FORWARD_HTTP.lower())
+FORWARDS = (FORWARD, FORWARD_HTTP) + AHEAD
+#: An answer smaller than this cannot have raised the kernel's peak noticeably while it was rendered.
+ANSWER_AT_REST = 64 * 1024
 #: With --debug-port: a copy of the server's own stderr, for the debugger's notices to the person at the terminal.
 CONSOLE_FD = 6
 LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
@@ -96,8 +101,12 @@ class Worker(object):
         self.handler = None
         self.flush_c = None
         self.pid = os.getpid()
+        #: Whether the kernel's peak needs no reset before the next invocation (memory.PEAK_AT_REST after a small
+        #: answer: an answer over ANSWER_AT_REST bytes, or any other message, may have raised it since).
+        self.peak_at_rest = False
 
     def send(self, message):
+        self.peak_at_rest = False
         logs.flush_standard_streams(self.flush_c)
         write_all_fd(RESPONSE_FD, pack(message))
 
@@ -180,7 +189,8 @@ class Worker(object):
         result not yet encoded. A sys.exit in user code answers and ends the process here."""
         self.state.request_id = request_id
         restore_log_fds()
-        memory.reset_peak()
+        if not self.peak_at_rest:
+            memory.reset_peak(self.pid)
         started = monotonic()
         try:
             event = self.provider.event_from_message(source)
@@ -205,9 +215,9 @@ class Worker(object):
             self.leave_if_forked(1, failure)
             self.write_traceback(failure)
             return {"phase": "result", "ok": False, "failure": failure.to_dict(),
-                    "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb()}
+                    "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb(self.pid)}
         return {"phase": "result", "ok": True, "kind": kind, "result": payload,
-                "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb()}
+                "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb(self.pid)}
 
     def call_http_function(self, body, context, request):
         """An FC HTTP function on one request (an event that came without one, over the framed protocol or
@@ -220,6 +230,10 @@ class Worker(object):
         """A client's request frame forwarded as it came (warm, serving): check it as the server would, run it, and
         answer with the finished response frame and the invocation's log lines (protocol.pack_rendered)."""
         kind, request_id, payload = unpack_forward(forwarded)
+        if kind in AHEAD:  # handed ahead while the one before ran (pipeline.py): the log says where it starts
+            from .pipeline import start_marker
+            write_all_fd(LOG_FD, start_marker(request_id))
+            kind = kind.upper()
         if kind == FORWARD_HTTP:
             return self.answer_http(request_id, payload)
         request, error = check_request(payload)
@@ -275,6 +289,7 @@ class Worker(object):
     def write_answer(self, answer):
         """Flush what the function printed into the log pipe, then answer (the supervisor relies on that order)."""
         logs.flush_standard_streams(self.flush_c)
+        self.peak_at_rest = memory.PEAK_AT_REST[0] and len(answer) < ANSWER_AT_REST
         written = os.write(RESPONSE_FD, answer)
         if written < len(answer):  # a large answer: the pipe takes it in pieces
             write_all_fd(RESPONSE_FD, answer[written:])
@@ -314,7 +329,7 @@ class Worker(object):
             payload = self.next_payload()
             if payload is None:
                 return
-            if payload[:1] in (FORWARD, FORWARD_HTTP):
+            if payload[:1] in FORWARDS:
                 self.answer_forwarded(payload)
                 continue
             message = decode(payload)
@@ -378,9 +393,9 @@ def exit_status(code):
     return code & 0xFF if isinstance(code, int) and not isinstance(code, bool) else 1
 
 
-def memory_kb():
+def memory_kb(pid=None):
     """This worker's figure of the memory rule (memory.py) now: itself and the processes it started."""
-    return memory.own_kb()
+    return memory.own_kb(pid)
 
 
 def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd, instance=None):
