@@ -207,7 +207,12 @@ class Server(object):
             self.dispatching = False
 
     def requeue(self, conn, reply):
-        """A request handed ahead to a worker that ended before starting it: first in the queue again."""
+        """A request handed ahead to a worker that ended before starting it: first in the queue again (answered
+        ShuttingDown if the server is stopping: the queue has been answered already)."""
+        if self.stopping:
+            self.stop_refused += 1
+            self.answer(conn, reply, reply.job.refuse(self))
+            return
         self.queue.appendleft((conn, reply))
         self.queued_bytes += reply.job.size
 
@@ -332,6 +337,7 @@ class Server(object):
     def shutdown(self):
         """Stop listening, answer what is queued without running it, send what is pending, close everything."""
         self.stopping = True
+        self.pool.cancel_ahead()
         self.drain()
         for sock, _, path in self.listeners:
             self.set_mask(sock.fileno(), 0, None)

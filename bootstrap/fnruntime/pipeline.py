@@ -20,7 +20,7 @@ from .calls import Done
 from .compat import monotonic, to_bytes
 from .invocation import may_exceed_limit
 from .logsink import LogSink
-from .protocol import write_all_fd
+from .protocol import CANCEL_AHEAD, pack_payload, write_all_fd
 
 #: The largest forward message handed ahead: the worker's request pipe is empty then (it read the running request
 #: whole), so a write this size never blocks the server.
@@ -60,6 +60,8 @@ class MarkerSplit(object):
         at = data.find(self.marker)
         if at >= 0:
             self.held, self.seen = b"", True
+            if s.next_sink is None and s.split is self:  # it runs already: a next one may be handed ahead now
+                s.split = None
             if at and s.sink is not None:
                 s.sink.write(data[:at])
             rest = data[at + len(self.marker):]
@@ -91,23 +93,37 @@ def prefetch_call(supervisor, payload, http=None):
         write_all_fd(w.request_fd, message)
     except (IOError, OSError):
         return None
-    supervisor.split = MarkerSplit(supervisor, start_marker(request_id))
+    split = supervisor.split = MarkerSplit(supervisor, start_marker(request_id))
     supervisor.next_sink = LogSink(prefix=supervisor.provider.line_prefix(request_id))
-    return prefetched_call(supervisor, request_id, payload, http, supervisor.next_sink, supervisor.forward_result)
+    return prefetched_call(supervisor, request_id, payload, http, supervisor.next_sink, split, supervisor.forward_result)
 
 
-def prefetched_call(supervisor, request_id, payload, http, sink, result):
+def cancel_ahead(supervisor):
+    """On SIGTERM: tell the worker not to begin a request handed ahead (it answers "skipped", and its call ends
+    NOT_STARTED: the request is answered ShuttingDown, as a queued one is); one that began finishes."""
+    w = supervisor.worker
+    if w is not None and w.status is None:
+        try:
+            write_all_fd(w.request_fd, pack_payload(CANCEL_AHEAD))
+        except (IOError, OSError):
+            pass
+
+
+def prefetched_call(supervisor, request_id, payload, http, sink, split, result):
     """The call of a flagged request, already written to the worker: its first step (the deadline) comes when the
-    instance takes it up. `result(request_id, payload, http, message, sink, started)` is the forwarded call's end."""
+    instance takes it up. `split` reads the log until its start marker came; `result(request_id, payload, http,
+    message, sink, started)` is the forwarded call's end."""
     try:
         started = monotonic()
         supervisor.sink, supervisor.next_sink, supervisor.forwarding_now = sink, None, True
+        if split.seen and supervisor.split is split:
+            supervisor.split = None  # it has begun: a next request may be handed ahead while it runs
         message = yield supervisor.config.timeout
-        if message.get("phase") == "stopped" and supervisor.split is not None and not supervisor.split.seen:
+        if supervisor.split is split:
             supervisor.split = None
+        if message.get("phase") == "skipped" or message.get("phase") == "stopped" and not split.seen:
             yield Done(NOT_STARTED)  # its worker ended before it began: it runs elsewhere
             return
-        supervisor.split = None
         yield Done(result(request_id, payload, http, message, sink, started))
     finally:
         supervisor.sink, supervisor.forwarding_now = None, False

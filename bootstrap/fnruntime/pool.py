@@ -24,7 +24,7 @@ from .invocation import RequestIds
 from .logsink import LogSink
 from .protocol import write_all_fd
 from .calls import Done
-from .pipeline import NOT_STARTED
+from .pipeline import NOT_STARTED, cancel_ahead
 from .supervisor import Supervisor
 from .watch import CodeWatch, ZipWatch, describe
 from .workerprocess import POLL_SECONDS
@@ -328,6 +328,12 @@ class Pool(object):
                 not instance.supervisor.forwarding_now or instance.supervisor.worker is None:
             return None
         return instance
+
+    def cancel_ahead(self):
+        """SIGTERM: the requests handed ahead that have not begun are not to begin (pipeline.cancel_ahead)."""
+        for instance in self.instances:
+            if instance.ahead is not None or instance.supervisor.split is not None:
+                cancel_ahead(instance.supervisor)
 
     def ahead_count(self):
         return sum(1 for instance in self.instances if instance.ahead is not None)

@@ -77,6 +77,9 @@ def dumps(obj):
 FORWARD = b"F"  # a client's request frame
 FORWARD_HTTP = b"H"  # the body of an HTTP POST /invoke, after a line "INVOCATION_TYPE KEEP_ALIVE(0|1)"
 RENDERED = b"R"
+#: To the worker on SIGTERM: a request handed ahead (pipeline.py) that has not begun is answered `{"phase":
+#: "skipped"}` instead of run; one that began is unaffected, and a cancel with nothing to cancel is dropped.
+CANCEL_AHEAD = b"C"
 #: After RENDERED: sizes of the response (a frame, header included, or an HTTP response), of the frame's log as JSON
 #: text (0 for HTTP), of the log text, and of the log's opening lines within it. The response, then the log, follow.
 RENDERED_HEADER = struct.Struct(">IIII")

@@ -19,7 +19,7 @@ from .context import apply_overrides
 from .errors import Failure, FunctionError, INVALID_REQUEST, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
 from .invocation import Outcome, conclude, error_outcome, join_frame
 from .loader import load_handler, parse_handler
-from .protocol import (FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, check_request, decode, dumps,
+from .protocol import (CANCEL_AHEAD, FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, check_request, decode, dumps,
                        fd_reader, pack, pack_payload, pack_rendered, unpack_forward, write_all_fd)
 from .providers import PAYLOAD_LIMIT
 
@@ -232,6 +232,8 @@ class Worker(object):
         kind, request_id, payload = unpack_forward(forwarded)
         if kind in AHEAD:  # handed ahead while the one before ran (pipeline.py): the log says where it starts
             from .pipeline import start_marker
+            if self.ahead_cancelled():
+                return self.send({"phase": "skipped"})
             write_all_fd(LOG_FD, start_marker(request_id))
             kind = kind.upper()
         if kind == FORWARD_HTTP:
@@ -315,6 +317,19 @@ class Worker(object):
         self.send({"phase": "result", "ok": False, "failure": failure.to_dict(), "memory_kb": memory_kb()})
         os._exit(status)
 
+    def ahead_cancelled(self):
+        """Whether a cancel (the server stopping) follows the request handed ahead, read without waiting."""
+        pending = self.requests.pending
+        if not pending:
+            import select
+            if not select.select([REQUEST_FD], [], [], 0)[0]:
+                return False
+            pending.extend(self.requests.parser.feed(os.read(REQUEST_FD, self.requests.READ_BYTES)))
+        if pending and pending[0] == CANCEL_AHEAD:
+            pending.pop(0)
+            return True
+        return False
+
     def next_payload(self):
         """The supervisor's next message (its payload); None when the supervisor is gone."""
         item = self.requests.next_payload()
@@ -331,6 +346,8 @@ class Worker(object):
                 return
             if payload[:1] in FORWARDS:
                 self.answer_forwarded(payload)
+                continue
+            if payload == CANCEL_AHEAD:  # it came after the request it was to cancel had begun
                 continue
             message = decode(payload)
             if message.get("initialize"):
