@@ -118,3 +118,18 @@ def test_a_worker_ending_after_its_answer_runs_the_request_ahead_once_elsewhere(
     pids = [a.result["pid"] for a in answers]
     change = [n for n in range(1, 20) if pids[n] != pids[n - 1]]
     assert len(change) == 1 and change[0] > 6, pids
+
+
+@pytest.mark.parametrize("mode", ["stdio", "unix"])
+def test_output_larger_than_the_log_pipe_stays_with_its_invocation_when_pipelined(serve, mode):
+    """A function printing 2 MB (32 times the log pipe's capacity, read while it runs) between quiet ones: the
+    request handed ahead behind it starts only once it answered, and nothing of the flood reaches its log."""
+    served = serve(mode, "serve_mix")
+    events = [{"action": "count"}, {"action": "count"}, {"action": "flood", "mb": 2}] + [{"action": "count"}] * 5
+    answers = pipelined(served, events)
+    assert all(a["ok"] for a in answers), [a for a in answers if not a["ok"]]
+    assert answers[2].result["flooded_mb"] == 2
+    assert "flood-begin" in answers[2]["log"] and "flood-line" in answers[2]["log"]
+    for answer in answers[:2] + answers[3:]:
+        assert "flood" not in answer["log"] and MARKER.decode() not in answer["log"], answer["log"][:300]
+    assert [a.result["count"] for a in answers] == list(range(1, 9))
