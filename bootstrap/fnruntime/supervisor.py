@@ -24,7 +24,6 @@ from .invocation import Outcome, RequestIds, conclude, error_outcome, frame_rest
 from .loader import unpack_zip
 from .calls import Done, Forwarded
 from .logsink import LogSink
-from .pipeline import flagged, prefetch_call
 from .processtree import adopt_orphans, until_reaped
 from .workerprocess import POLL_SECONDS, AnswerTimeout, WorkerProcess, describe_status, reap_children
 from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_request, decode, dumps, pack, pack_forward,
@@ -140,7 +139,7 @@ class Supervisor(object):
         """(request id, the frame handing `payload` to the worker); `ahead`: flagged as handed to a busy worker."""
         request_id = self.request_ids()
         kind, body = (FORWARD, payload) if http is None else (FORWARD_HTTP, to_bytes("%s %d\n" % http) + payload)
-        return request_id, pack_forward(flagged(kind) if ahead else kind, request_id, body)
+        return request_id, pack_forward(kind.lower() if ahead else kind, request_id, body)  # pipeline.flagged
 
     def forwarding(self, w, payload, http):
         request_id, message = self.forward_message(payload, http)
@@ -164,7 +163,9 @@ class Supervisor(object):
         return self.unrendered(request_id, payload, http, message, sink, (monotonic() - started) * 1000.0)
 
     def prefetch_call(self, payload, http=None):
-        """Hand a request to the worker while it runs another: pipeline.prefetch_call."""
+        """Hand a request to the worker while it runs another: pipeline.prefetch_call (serving only: not imported by
+        a one-shot run)."""
+        from .pipeline import prefetch_call
         return prefetch_call(self, payload, http)
 
     def rendered(self, answer, printed, http):
