@@ -124,8 +124,12 @@ def target_lines(results, stale=None):
             result, v, SOCKET_P50_US, ours, note, stale_mark(f)))
     http = s.get("http", {})
     if "servers" in http:
-        peer_runs = http["servers"]["functions-framework"].get("8", [])
-        peer, peer_p50 = median_of(peer_runs, "per_second"), median_of(peer_runs, "p50_us")
+        # The peer at its best run: gunicorn's workers share one listening socket, and when one of them accepts most
+        # of wrk's connections the peer runs at half speed (its runs at 8 connections spread over 2x): ours is held
+        # to the peer's best requests/s and p50 of the repeats, not to their median.
+        peer_runs = [r for r in http["servers"]["functions-framework"].get("8", []) if r.get("per_second")]
+        peer = max(r["per_second"] for r in peer_runs) if peer_runs else None
+        peer_p50 = min(r["p50_us"] for r in peer_runs if r.get("p50_us")) if peer_runs else None
         every_run = [r for runs in http["servers"].values() for rs in runs.values() for r in rs]
         for name, ratio in HTTP_TARGETS:
             runs = http["servers"].get(name, {}).get("8", [])
@@ -133,13 +137,13 @@ def target_lines(results, stale=None):
             if not (ours and peer):
                 continue
             result, note = checked(ours >= ratio * peer, every_run)
-            lines.append("- %s HTTP `%s` at 8 connections at least %.1fx functions-framework (gunicorn, %s workers; "
-                         "Python %s): x%.2f (%.0f vs %.0f requests/s)%s%s" % (
-                             result, name, ratio, http.get("cpus", "?"), http["python"], ours / peer, ours, peer,
-                             note, stale_mark(http)))
+            lines.append("- %s HTTP `%s` at 8 connections at least %.1fx functions-framework at its best of %d runs "
+                         "(gunicorn, %s workers; Python %s): x%.2f (%.0f vs %.0f requests/s)%s%s" % (
+                             result, name, ratio, len(peer_runs), http.get("cpus", "?"), http["python"], ours / peer,
+                             ours, peer, note, stale_mark(http)))
             if p99 and peer_p50:
                 result, note = checked(p99 < peer_p50, every_run)
-                lines.append("- %s HTTP `%s` p99 at 8 connections below functions-framework's p50: %.0f vs %.0f us"
+                lines.append("- %s HTTP `%s` p99 at 8 connections below functions-framework's best p50: %.0f vs %.0f us"
                              "%s%s" % (result, name, p99, peer_p50, note, stale_mark(http)))
     elif "skipped" in http:
         lines.append("- NOT MEASURED HTTP: %s" % http["skipped"])
