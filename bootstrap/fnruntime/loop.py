@@ -171,6 +171,7 @@ class Server(object):
         try:
             data = job.immediate(self)
             if data is None and self.stopping:
+                self.stop_refused += 1  # read while the server drains: answered as a queued one is
                 data = job.refuse(self)
             elif data is None and conn.queued == 1 and self.waiting() >= QUEUE_REQUESTS and not self.pool.free():
                 self.write_stderr(to_bytes("fnruntime: %s; refused with TooManyRequests" % self.throttle_message()))
@@ -211,6 +212,8 @@ class Server(object):
         ShuttingDown if the server is stopping: the queue has been answered already)."""
         if self.stopping:
             self.stop_refused += 1
+            if self.stop_finished:  # counted among those in flight when the drain began: it did not run
+                self.stop_finished -= 1
             self.answer(conn, reply, reply.job.refuse(self))
             return
         self.queue.appendleft((conn, reply))

@@ -240,6 +240,9 @@ def test_sigterm_finishes_the_invocation_in_flight_answers_it_and_exits_0(serve,
         refused = waiting.receive()
         assert refused["id"] == "queued" and refused.error_type == "ShuttingDown", refused
     assert served.process.wait(30) == 0, served.stderr()
+    if waiting is not None:  # the one waiting was handed ahead to the busy worker, then cancelled: not run
+        assert "1 invocation in flight finished and answered, 1 queued answered ShuttingDown" in served.stderr(), \
+            served.stderr()[-600:]
     if mode == "unix":
         assert not os.path.exists(served.address[5:]), "the socket file was left behind"
 
