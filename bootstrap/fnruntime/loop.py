@@ -55,7 +55,8 @@ class Server(object):
         self.stopping = False
         self.dispatching = False
         self.stdio = None
-        # the signal that stopped the loop, when, and what the drain answered (cluster.stop_report)
+        # the signal that stopped the loop, when, and what the drain answered (cluster.stop_report): the invocations
+        # that finished after it (in flight then: none starts after it) and the requests answered ShuttingDown
         self.stop_signal = self.stop_started = None
         self.stop_finished = self.stop_refused = 0
         self.wake_read, self.wake_write = os.pipe()
@@ -212,8 +213,6 @@ class Server(object):
         ShuttingDown if the server is stopping: the queue has been answered already)."""
         if self.stopping:
             self.stop_refused += 1
-            if self.stop_finished:  # counted among those in flight when the drain began: it did not run
-                self.stop_finished -= 1
             self.answer(conn, reply, reply.job.refuse(self))
             return
         self.queue.appendleft((conn, reply))
@@ -356,7 +355,6 @@ class Server(object):
             if not conn.closed:
                 self.stop_refused += 1
                 self.answer(conn, reply, reply.job.refuse(self))
-        self.stop_finished = self.pool.busy - (1 if self.pool.preloading else 0)
         while self.pool.busy:  # the invocations in flight finish and are answered
             self.turn(monotonic() + 1.0)
         for conn in list(self.connections):

@@ -352,6 +352,8 @@ class Pool(object):
 
     def finished(self, instance, conn, reply, data):
         self.busy -= 1
+        if self.server.stopping and data is not NOT_STARTED and not isinstance(conn, Detached):
+            self.server.stop_finished += 1
         if data is NOT_STARTED:
             self.server.requeue(conn, reply)
         if instance.ahead is not None and instance.take_ahead():
