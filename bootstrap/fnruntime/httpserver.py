@@ -74,12 +74,16 @@ class HttpJob(Job):
         return self.rendered(server, status, headers, body)
 
     def call(self, server, supervisor):
-        request = self.request
         if server.config.function_type == "http":
             return self.http_function(server, supervisor)
-        if request.path == "/invoke" and request.method == "POST":
+        if self.is_invoke(server):
             return self.invoke(server, supervisor)
         return self.gateway(server, supervisor)
+
+    def is_invoke(self, server):
+        """POST /invoke of an event function (with --api-gateway too): the body is the event."""
+        request = self.request
+        return server.config.function_type != "http" and request.path == "/invoke" and request.method == "POST"
 
     def finish(self, server, result):
         return self.finisher(server, result)
@@ -92,35 +96,23 @@ class HttpJob(Job):
 
     def ahead(self, server, supervisor):
         request = self.request
-        if server.config.function_type == "http" or request.path != "/invoke" or request.method != "POST" or \
-                log_tails(request):
+        if not self.is_invoke(server) or log_tails(request):
             return None
-        try:
-            kind = invocation_type(request, server.config.invocation_type)
-        except HttpError:
-            return None
-        if async_event_problem(server.config.provider, kind, len(request.body)) is not None:
-            return None
-        call = supervisor.prefetch_call(request.body, (kind, request.keep_alive))
-        if call is not None:
-            self.finisher = lambda server, forwarded: self.forwarded(server, forwarded, kind)
-        return call
+        kind, refusal = self.invoke_type(server)
+        if refusal is not None:
+            return None  # answered when its turn comes
+        return self.forwarding(kind, supervisor.prefetch_call(request.body, (kind, request.keep_alive)))
 
     def invoke(self, server, supervisor):
         """POST /invoke: the body is the event; the result (or the provider's error body) is the response body. A warm
         worker renders the whole response (unless a log tail is asked for)."""
         request = self.request
-        try:
-            kind = invocation_type(request, server.config.invocation_type)
-        except HttpError as exc:
-            return self.rendered(server, *error_response(server, 400, INVALID_REQUEST, exc.message))
-        too_large = async_event_problem(server.config.provider, kind, len(request.body))  # JD's 128 KB
-        if too_large is not None:
-            return self.rendered(server, *error_response(server, 413, "PayloadTooLarge", too_large))
+        kind, refusal = self.invoke_type(server)
+        if refusal is not None:
+            return self.rendered(server, *error_response(server, *refusal))
         tails = log_tails(request)
-        call = None if tails else supervisor.forward_call(request.body, (kind, request.keep_alive))
+        call = None if tails else self.forwarding(kind, supervisor.forward_call(request.body, (kind, request.keep_alive)))
         if call is not None:
-            self.finisher = lambda server, forwarded: self.forwarded(server, forwarded, kind)
             return call
         if server.config.provider != "aliyun" and not request.body.strip():
             invocation = Invocation(event={}, invocation_type=kind)  # as the command line: no event is {}
@@ -128,6 +120,25 @@ class HttpJob(Job):
             invocation = Invocation(body=request.body, invocation_type=kind)
         self.finisher = lambda server, outcome: self.invoked(server, outcome, kind, tails)
         return supervisor.invoke_call(invocation)
+
+    def invoke_type(self, server):
+        """(the invocation type POST /invoke asks for, None), or (None, (status, error type, message)) when its headers
+        or its size refuse it."""
+        request = self.request
+        try:
+            kind = invocation_type(request, server.config.invocation_type)
+        except HttpError as exc:
+            return None, (400, INVALID_REQUEST, exc.message)
+        too_large = async_event_problem(server.config.provider, kind, len(request.body))  # JD's 128 KB
+        if too_large is not None:
+            return None, (413, "PayloadTooLarge", too_large)
+        return kind, None
+
+    def forwarding(self, kind, call):
+        """`call` (a forwarded call, or None), its result to become the response the worker rendered."""
+        if call is not None:
+            self.finisher = lambda server, forwarded: self.forwarded(server, forwarded, kind)
+        return call
 
     def invoked(self, server, outcome, kind, tails):
         server.echo(outcome.log)

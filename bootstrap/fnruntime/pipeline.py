@@ -34,11 +34,6 @@ def start_marker(request_id):
     return b"\x00fnruntime-start:" + to_bytes(request_id) + b"\x00"
 
 
-def flagged(kind):
-    """The protocol kind of a request handed ahead (FORWARD, FORWARD_HTTP in lower case)."""
-    return kind.lower()
-
-
 class MarkerSplit(object):
     """The supervisor's log reader while a flagged request is in the worker's pipe: bytes before its start marker go
     to the sink of the invocation running when they were read (`supervisor.sink`), the marker is dropped, the rest

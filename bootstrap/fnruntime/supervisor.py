@@ -139,7 +139,7 @@ class Supervisor(object):
         """(request id, the frame handing `payload` to the worker); `ahead`: flagged as handed to a busy worker."""
         request_id = self.request_ids()
         kind, body = (FORWARD, payload) if http is None else (FORWARD_HTTP, to_bytes("%s %d\n" % http) + payload)
-        return request_id, pack_forward(kind.lower() if ahead else kind, request_id, body)  # pipeline.flagged
+        return request_id, pack_forward(kind.lower() if ahead else kind, request_id, body)  # handed ahead: pipeline.py
 
     def forwarding(self, w, payload, http):
         request_id, message = self.forward_message(payload, http)
