@@ -105,6 +105,7 @@ class HttpParser(object):
         self.remaining = 0
         self.chunks = []
         self.size = 0
+        self.chunked = False
         self.broken = False
 
     @property
@@ -179,7 +180,9 @@ class HttpParser(object):
         return True
 
     def start_request(self, head, items):
-        lines = [line[:-1] if line.endswith(b"\r") else line for line in head.split(b"\n")]
+        if head.endswith(b"\r"):  # the head ended with "\r\n\n"
+            head = head[:-1]
+        lines = head.replace(b"\r\n", b"\n").split(b"\n")  # each line without the one "\r" that ended it
         request_line = lines[0]
         parts = request_line.split(b" ")
         if len(parts) != 3 or not TOKEN.match(parts[0]) or not TARGET.match(parts[1]):
@@ -194,12 +197,18 @@ class HttpParser(object):
                 (target == b"*" and method == b"OPTIONS")):
             raise HttpError(400, "malformed request target %s: expected a path such as /invoke" % quoted(target[:200]))
         headers = self.parse_headers(lines[1:])
-        request = HttpRequest(to_text(method), to_text(target), to_text(version), headers, peer=self.peer)
+        # checked above: method, target and version are ASCII
+        request = HttpRequest(method.decode("ascii"), target.decode("ascii"), version.decode("ascii"), headers,
+                              peer=self.peer)
         self.request = request
-        connection = set(token.strip().lower() for value in request.header_values("connection")
-                         for token in value.split(","))
+        # the headers that say how the request is framed, in one pass
+        framing = {"connection": [], "transfer-encoding": [], "content-length": [], "expect": []}
+        for name, value in headers:
+            if name in framing:
+                framing[name].append(value)
+        connection = set(token.strip().lower() for value in framing["connection"] for token in value.split(","))
         request.keep_alive = "close" not in connection if version == b"HTTP/1.1" else "keep-alive" in connection
-        self.plan_body(request, items)
+        self.plan_body(request, items, framing)
 
     def parse_headers(self, lines):
         if len(lines) > MAX_HEADERS:
@@ -209,7 +218,11 @@ class HttpParser(object):
             match = HEADER_LINE.match(line)
             if match is not None:  # the usual well-formed line, checked by one expression
                 name, value = match.groups()
-                headers.append((name.decode("ascii").lower(), header_text(value)))
+                try:
+                    value = value.decode("utf-8")
+                except UnicodeDecodeError:
+                    value = value.decode("latin-1")
+                headers.append((name.decode("ascii").lower(), value))
                 continue
             if line[:1] in (b" ", b"\t"):
                 raise HttpError(400, "malformed header: line folding (a line starting with whitespace) is not allowed")
@@ -222,10 +235,9 @@ class HttpParser(object):
             headers.append((to_text(name).lower(), header_text(value)))
         return headers
 
-    def plan_body(self, request, items):
-        encodings = request.header_values("transfer-encoding")
-        lengths = request.header_values("content-length")
-        expect = request.header("expect")
+    def plan_body(self, request, items, framing):
+        encodings, lengths = framing["transfer-encoding"], framing["content-length"]
+        expect = framing["expect"][0] if framing["expect"] else None
         if expect is not None and expect.lower() != "100-continue":
             raise HttpError(417, "Expect: %s is not supported (only 100-continue)" % expect)
         if encodings:
@@ -235,7 +247,7 @@ class HttpParser(object):
                                      "chunked" % ", ".join(codings))
             if lengths:
                 raise HttpError(400, "the request has both Transfer-Encoding and Content-Length")
-            self.state = "chunk-size"
+            self.state, self.chunked = "chunk-size", True
             self.chunks, self.size = [], 0
             if expect:
                 items.append(CONTINUE)
@@ -299,12 +311,13 @@ class HttpParser(object):
         if request is None:  # no request line yet (only empty lines)
             return False
         request.body = b"".join(self.chunks)
-        if request.header_values("transfer-encoding"):
+        if self.chunked:
             # The body arrived chunked; the function sees it as if sent with its length.
             request.headers = [(k, v) for k, v in request.headers if k != "transfer-encoding"]
             request.headers.append(("content-length", str(len(request.body))))
         items.append(request)
         self.request, self.chunks, self.size, self.remaining, self.state = None, [], 0, 0, "head"
+        self.chunked = False
         return bool(self.buffer)
 
     def end_of_stream(self):

@@ -100,14 +100,20 @@ class Instance(object):
         return True
 
     def advance(self, message):
-        self.unwatch()  # the worker may be gone already (its pipes closed): no event of theirs may come any more
         try:
-            self.step(self.call.send(message))
+            step = self.call.send(message)
+            if self.supervisor.worker is None:  # it is gone (its pipes closed): no event of theirs may come any more
+                self.unwatch()
+            self.step(step)
         except Exception:
             self.fault()
 
     def watch(self):
+        """Watch the worker's pipes (still watched from its last step when they are the same worker's)."""
         w = self.supervisor.worker
+        if self.fds and self.fds[0] == w.log_fd and self.fds[1] == w.response_fd:
+            return
+        self.unwatch()
         self.fds = (w.log_fd, w.response_fd)
         self.pool.server.set_mask(w.log_fd, select.POLLIN, self.on_log)
         self.pool.server.set_mask(w.response_fd, select.POLLIN, self.on_answer)
@@ -336,7 +342,7 @@ class Pool(object):
                 cancel_ahead(instance.supervisor)
 
     def ahead_count(self):
-        return sum(1 for instance in self.instances if instance.ahead is not None)
+        return 1 if self.size == 1 and self.instances and self.instances[0].ahead is not None else 0  # N=1 only
 
     def hand_ahead(self, conn, reply):
         """Hand the queue's next request to the busy instance's worker now: False when it cannot go ahead."""
@@ -361,6 +367,7 @@ class Pool(object):
             if data is not NOT_STARTED:
                 self.server.answer(conn, reply, data)
             return
+        instance.unwatch()  # idle: nothing it prints is read until its next invocation, which it belongs to
         if instance.stale:
             instance.stale = False
             instance.supervisor.kill()

@@ -30,6 +30,9 @@ from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_reques
                        pack_payload, unpack_rendered, write_all_fd)
 
 
+#: pipeline.prefetch_call once the first request was handed ahead (imported then: one-shot runs never need it).
+PREFETCH = []
+
 class Supervisor(object):
     """`instance`: its number in the pool (shown in each answer), None one-shot. A pool shares one `code_dir` (the zip
     unpacked once, by the first instance: `unpacked`) and one `request_ids` among its instances."""
@@ -165,8 +168,10 @@ class Supervisor(object):
     def prefetch_call(self, payload, http=None):
         """Hand a request to the worker while it runs another: pipeline.prefetch_call (serving only: not imported by
         a one-shot run)."""
-        from .pipeline import prefetch_call
-        return prefetch_call(self, payload, http)
+        if not PREFETCH:
+            from .pipeline import prefetch_call
+            PREFETCH.append(prefetch_call)
+        return PREFETCH[0](self, payload, http)
 
     def rendered(self, answer, printed, http):
         """The response the worker rendered, with what the function printed put into its log if anything was (an

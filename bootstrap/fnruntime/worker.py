@@ -98,6 +98,7 @@ class Worker(object):
         self.recv = fd_reader(REQUEST_FD)
         self.requests = FrameReader(self.recv, MAX_RESPONSE_BYTES)  # forwarded requests are a little over a frame
         self.http = None  # httpwire, once an HTTP request came
+        self.ahead_tools = None  # (select.select, pipeline.start_marker), once a request came handed ahead
         self.handler = None
         self.flush_c = None
         self.pid = os.getpid()
@@ -231,10 +232,13 @@ class Worker(object):
         answer with the finished response frame and the invocation's log lines (protocol.pack_rendered)."""
         kind, request_id, payload = unpack_forward(forwarded)
         if kind in AHEAD:  # handed ahead while the one before ran (pipeline.py): the log says where it starts
-            from .pipeline import start_marker
+            if self.ahead_tools is None:  # imported at the first (a one-shot run never needs them)
+                import select
+                from .pipeline import start_marker
+                self.ahead_tools = (select.select, start_marker)
             if self.ahead_cancelled():
                 return self.send({"phase": "skipped"})
-            write_all_fd(LOG_FD, start_marker(request_id))
+            write_all_fd(LOG_FD, self.ahead_tools[1](request_id))
             kind = kind.upper()
         if kind == FORWARD_HTTP:
             return self.answer_http(request_id, payload)
@@ -321,8 +325,7 @@ class Worker(object):
         """Whether a cancel (the server stopping) follows the request handed ahead, read without waiting."""
         pending = self.requests.pending
         if not pending:
-            import select
-            if not select.select([REQUEST_FD], [], [], 0)[0]:
+            if not self.ahead_tools[0]([REQUEST_FD], [], [], 0)[0]:
                 return False
             pending.extend(self.requests.parser.feed(os.read(REQUEST_FD, self.requests.READ_BYTES)))
         if pending and pending[0] == CANCEL_AHEAD:
