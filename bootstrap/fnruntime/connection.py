@@ -186,19 +186,32 @@ class Connection(object):
             except (IOError, OSError):
                 self.abort()
             return
+        if not self.output:  # the usual case: the socket takes the whole answer at once
+            sent = self.send_now(data)
+            if sent is None or sent == len(data):
+                return
+            self.output.append(memoryview(data)[sent:])  # the rest when the socket has room (POLLOUT)
+            self.output_size += len(data) - sent
+            return
         self.output.append(memoryview(data))
         self.output_size += len(data)
         self.flush()
 
+    def send_now(self, chunk):
+        """What the socket takes of `chunk` now (0 when it is full); None when the client is gone (then closed)."""
+        try:
+            return self.sock.send(chunk)
+        except (socket.error, IOError, OSError) as exc:
+            if getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
+                return 0
+            self.abort()
+            return None
+
     def flush(self):
         while self.output and not self.closed:
             chunk = self.output[0]
-            try:
-                sent = self.sock.send(chunk)
-            except (socket.error, IOError, OSError) as exc:
-                if getattr(exc, "errno", None) in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR):
-                    return
-                self.abort()
+            sent = self.send_now(chunk)
+            if not sent:
                 return
             self.output_size -= sent
             if sent == len(chunk):

@@ -199,10 +199,10 @@ class Server(object):
                 self.release(reply.job)
                 if not conn.closed:
                     self.pool.start(conn, reply)
-            while self.queue and not self.stopping and self.pool.ahead_target() is not None:
+            while self.queue and not self.stopping:
                 conn, reply = self.queue[0]
                 if not conn.closed and not self.pool.hand_ahead(conn, reply):
-                    break  # it cannot go ahead: it waits for the instance
+                    break  # it cannot go ahead (pipeline.py): it waits for an instance
                 self.queue.popleft()
                 self.release(reply.job)
         finally:

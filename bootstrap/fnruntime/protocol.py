@@ -187,7 +187,15 @@ def fd_reader(fd):
 
 
 def write_all_fd(fd, data):
-    view = memoryview(data)
+    try:  # the usual case: one write takes it all
+        written = os.write(fd, data)
+    except (IOError, OSError) as exc:
+        if getattr(exc, "errno", None) != 4:
+            raise
+        written = 0
+    if written == len(data):
+        return
+    view = memoryview(data)[written:]
     while len(view):
         try:
             written = os.write(fd, view)
