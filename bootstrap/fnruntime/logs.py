@@ -10,6 +10,7 @@ import os
 import sys
 import time
 
+from . import libc
 from .compat import PY2, after_import
 
 
@@ -45,18 +46,10 @@ def redirect_standard_streams():
 def c_stdio_flusher():
     """A function flushing C's stdio buffers (output of C extensions through printf/puts), or None.
 
-    It is libc's `fflush(NULL)` called through `_ctypes` directly, as `ctypes.CDLL(None).fflush(None)` would: importing
-    the `ctypes` package around it costs 5 to 7 million instructions, a third of a cold worker's own work.
+    It is libc's `fflush(NULL)` (libc.py); without a libc to speak of, nothing is buffered there either.
     """
-    try:
-        import _ctypes
-
-        class CFunction(_ctypes.CFuncPtr):  # int f(...), the C calling convention: ctypes' CDLL function type
-            _flags_ = _ctypes.FUNCFLAG_CDECL
-        fflush = CFunction(_ctypes.dlsym(_ctypes.dlopen(None, _ctypes.RTLD_LOCAL), "fflush"))
-    except Exception:  # no libc to speak of: nothing buffered there either
-        return None
-    return lambda: fflush(None)
+    fflush = libc.function("fflush")
+    return None if fflush is None else (lambda: fflush(None))
 
 
 def flush_standard_streams(flush_c=None):

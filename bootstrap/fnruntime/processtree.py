@@ -18,8 +18,10 @@ from __future__ import absolute_import, division, print_function
 
 import os
 
+from . import libc
 from .compat import signal
 
+PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 #: The pids of the live workers of this process (all supervisors), to tell an adopted orphan's instance.
 LIVE_WORKERS = set()
@@ -36,14 +38,20 @@ def adopt_orphans():
     import); a one-shot run ends with its process, and inside a container that is PID 1, which adopts orphans anyway."""
     if getattr(adopt_orphans, "done", None) is not None:
         return adopt_orphans.done
-    adopt_orphans.done = False
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        adopt_orphans.done = libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
-    except (ImportError, OSError, AttributeError):
-        pass
+    prctl = libc.function("prctl")
+    adopt_orphans.done = prctl is not None and prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     return adopt_orphans.done
+
+
+def end_with_parent(parent):
+    """In a worker just forked by the supervisor `parent`: be killed (SIGKILL) when that process ends
+    (`prctl(PR_SET_PDEATHSIG)`), even if stopped then or running user code that never reads its requests again. A
+    worker whose supervisor ended before this took effect ends at once."""
+    prctl = libc.function("prctl")
+    if prctl is not None:
+        prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def children(pid):

@@ -19,6 +19,7 @@ from .context import apply_overrides
 from .errors import Failure, FunctionError, INVALID_REQUEST, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
 from .invocation import Outcome, conclude, error_outcome, join_frame
 from .loader import load_handler, parse_handler
+from .processtree import end_with_parent
 from .protocol import (CANCEL_AHEAD, FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, check_request, decode, dumps,
                        fd_reader, pack, pack_payload, pack_rendered, unpack_forward, write_all_fd)
 from .providers import PAYLOAD_LIMIT
@@ -43,12 +44,13 @@ NICENESS = 10
 RENDER_LIMIT = 1024 * 1024
 
 
-def isolate(request_fd, response_fd, log_fd, console=False):
+def isolate(request_fd, response_fd, log_fd, console=False, parent=None):
     """Own session, stdin from /dev/null, stdout/stderr into the log pipe (and its copy on fd 5), requests on fd 3,
     responses on fd 4, with `console` the server's stderr on fd 6, nothing else open; a lower scheduling priority
-    (NICENESS) and the clouds' process limits."""
+    (NICENESS) and the clouds' process limits; killed when the supervisor `parent` ends, however it ends."""
     import fcntl
     os.setsid()
+    end_with_parent(parent or os.getppid())
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (request_fd, response_fd, log_fd)]
     last = LOG_FD
     if console:
@@ -418,12 +420,12 @@ def memory_kb(pid=None):
     return memory.own_kb(pid)
 
 
-def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd, instance=None):
-    """Entry point in the forked child (`instance`: its number in the serve pool, shown in each answer). Never
-    returns."""
+def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd, instance=None, parent=None):
+    """Entry point in the forked child (`instance`: its number in the serve pool, shown in each answer; `parent`: the
+    supervisor's pid). Never returns."""
     status = 0
     try:
-        isolate(request_fd, response_fd, log_fd, console=bool(config.debug_port))
+        isolate(request_fd, response_fd, log_fd, console=bool(config.debug_port), parent=parent)
         worker = Worker(config, provider, code_dir, runtime_dir, instance)
         worker.prepare()
         worker.serve()

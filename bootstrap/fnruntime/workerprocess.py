@@ -129,6 +129,7 @@ class WorkerProcess(object):
                 fds.extend(os.pipe())
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
+            parent = os.getpid()
             pid = os.fork()
         except OSError:
             for fd in fds:
@@ -139,7 +140,7 @@ class WorkerProcess(object):
             for fd in (request_write, response_read, log_read):
                 os.close(fd)
             worker_module.run(config, provider, code_dir, os.path.dirname(RUNTIME_DIR),
-                              request_read, response_write, log_write, instance)
+                              request_read, response_write, log_write, instance, parent)
         for fd in (request_read, response_write, log_write):
             os.close(fd)
         for fd in (request_write, response_read, log_read):

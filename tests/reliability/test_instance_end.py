@@ -1,12 +1,13 @@
 """Issue 11, item 6: when an instance is replaced (timeout, crash, memory) every process it started is gone, detached
-(`setsid`) ones included; the worker runs at a lower priority than the supervisor; descriptors of 1024 and over
-are waited on (poll, not select).
+(`setsid`) ones included; the worker runs at a lower priority than the supervisor and ends with it, however the
+supervisor ends; descriptors of 1024 and over are waited on (poll, not select).
 
 The grandchild of tests/functions/detaches leaves the worker's session and its parent (double fork), so only the
 supervisor's adoption of orphans (a child subreaper) and its walk of the instance's processes can end it.
 """
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -74,6 +75,18 @@ def test_the_worker_runs_below_the_supervisor(server):
     with open("/proc/%d/stat" % server.process.pid) as stat:
         supervisor_nice = int(stat.read().rsplit(")", 1)[1].split()[16])
     assert reply.result["nice"] == min(19, supervisor_nice + 10), (supervisor_nice, reply)
+
+
+def test_a_worker_ends_with_its_supervisor_even_a_stopped_one(server):
+    """The worker is in a session of its own, so a kill of the supervisor's process group misses it; stopped, it
+    would not even read the end of its request pipe. It is killed when its supervisor ends (PR_SET_PDEATHSIG)."""
+    reply = server.invoke({"then": "nice"})
+    assert reply.ok, reply
+    worker = reply.result["pid"]
+    os.kill(worker, signal.SIGSTOP)
+    os.kill(server.process.pid, signal.SIGKILL)
+    server.process.wait(30)
+    assert gone_within(worker), "worker %d outlived its supervisor, killed with SIGKILL" % worker
 
 
 FILL_FDS = r"""
