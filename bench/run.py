@@ -396,18 +396,21 @@ def section_http(opts):
 
 def measuring_copy(directory):
     """A byte-compiled copy of the runtime whose instances end their worker with SIGTERM alone instead of SIGSTOP then
-    SIGKILL (processtree.Family.end), so that callgrind can write the worker's counts; nothing else differs."""
+    SIGKILL (processtree.Family.end), and whose workers get SIGTERM, not SIGKILL, when their supervisor ends
+    (processtree.end_with_parent), so that callgrind can write the worker's counts; nothing else differs."""
     copy = os.path.join(directory, "bootstrap")
     shutil.copytree(os.path.join(ROOT, "bootstrap"), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     path = os.path.join(copy, "fnruntime", "processtree.py")
     with open(path) as handle:
         text = handle.read()
     stop, kill = "signal_pid(pid, signal.SIGSTOP)", "signal_pid(pid, signal.SIGKILL)"
-    if text.count(stop) != 1 or text.count(kill) != 1:
-        raise RuntimeError("the measuring copy needs one %r and one %r in processtree.py: update bench/run.py's "
-                           "measuring_copy to the runtime's way of ending an instance" % (stop, kill))
+    orphaned = "PR_SET_PDEATHSIG, int(signal.SIGKILL)"
+    if text.count(stop) != 1 or text.count(kill) != 1 or text.count(orphaned) != 1:
+        raise RuntimeError("the measuring copy needs one %r, one %r and one %r in processtree.py: update bench/run.py's "
+                           "measuring_copy to the runtime's way of ending an instance" % (stop, kill, orphaned))
     with open(path, "w") as handle:
-        handle.write(text.replace(stop, "pass").replace(kill, "signal_pid(pid, signal.SIGTERM)"))
+        handle.write(text.replace(stop, "pass").replace(kill, "signal_pid(pid, signal.SIGTERM)").replace(
+            orphaned, "PR_SET_PDEATHSIG, int(signal.SIGTERM)"))
     return os.path.join(copy, "bootstrap.py")
 
 
