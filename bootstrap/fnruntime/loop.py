@@ -188,19 +188,12 @@ class Server(object):
         self.dispatch()
 
     def dispatch(self):
-        """Start waiting requests, in arrival order, on the instances that are free: first one handed ahead to a busy
-        instance that can be taken back, then the queue's; then hand the next ones ahead (pipeline.py). Not again
-        from inside a start that finished at once: the loops below go on with the next."""
+        """Start queued requests, in arrival order, on the instances that are free (not again from inside a start
+        that finished at once: the loop below goes on with the next)."""
         if self.dispatching:
             return
         self.dispatching = True
         try:
-            while not self.stopping and self.pool.free():
-                taken = self.pool.take_back()
-                if taken is None:
-                    break
-                if not taken[0].closed:
-                    self.pool.start(*taken)
             while self.queue and not self.stopping and self.pool.free():
                 conn, reply = self.queue.popleft()
                 self.release(reply.job)

@@ -1,21 +1,18 @@
-"""A request handed to a busy instance's worker ahead of time, so that the worker starts it the moment it answers the
-one it runs instead of waiting for the server to turn round.
+"""A request handed to a busy instance's worker ahead of time (`--instances 1`), so that the worker starts it the
+moment it answers the one it runs instead of waiting for the server to turn round.
 
-When every one of the N instances is busy, the queue's next request (forwardable, small enough for the empty pipe:
-PIPELINE_BYTES) is written at once, flagged (the protocol's kind in lower case), to the worker of the instance whose
-invocation began first (`Pool.ahead_target`), one per instance. Its call (`prefetched_call`) starts its deadline only
-when the one before has answered: the instance then takes it up (`Pool.finished`).
+With one instance every request runs on that one worker, one at a time, in arrival order, whether it waits in the
+server's queue or in the worker's request pipe: so while the worker runs a forwarded request, the queue's next
+request (forwardable, small enough for the empty pipe: PIPELINE_BYTES) is written to it at once, flagged (the
+protocol's kind in lower case). Its call (`prefetched_call`) starts its deadline only when the one before has
+answered: the instance then takes it up (`Pool.finished`).
 
 The worker writes `start_marker(request id)` to its log pipe when it starts a flagged request; the supervisor's log
 reader (`MarkerSplit`) gives what came before the marker to the invocation before and the rest to the flagged one,
 so each invocation's log holds what it printed. A worker that ends before the marker came never started the flagged
 request: it is put back at the head of the queue (NOT_STARTED) and runs on a fresh instance, as it would have had it
-waited in the queue.
-
-A request handed ahead never waits behind a slow invocation while another instance is free: an instance that finds
-nothing queued takes it back (`take_back`, `Pool.take_back`) when its worker surely has not reached it, and runs it
-itself; so requests still start in arrival order, each on the first instance free. On SIGTERM those that have not
-begun are cancelled (`cancel_ahead`) and answered ShuttingDown as queued ones are.
+waited in the queue. With more than one instance a request waits in the server's queue until one is free: handing it
+to a busy one could make it wait behind a slow invocation while another instance is idle.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -105,30 +102,6 @@ def cancel_ahead(supervisor):
             write_all_fd(w.request_fd, pack_payload(CANCEL_AHEAD))
         except (IOError, OSError):
             pass
-
-
-def take_back(supervisor):
-    """Tell the worker not to begin the request handed ahead to it, because another instance is free to run it now:
-    True when it surely will not begin (then it answers "skipped", which its supervisor drops: `WorkerProcess.skips`),
-    False when it may have begun (it then runs there, or its call ends NOT_STARTED), None when it has begun or its
-    worker is gone (nothing was sent).
-
-    Sure because of the order of things: the worker answers the request it runs, and only then reads the one ahead and
-    looks for a cancel after it. So when, after the cancel was written, no answer is in its pipe (nor read and not yet
-    taken), the worker has not reached the request ahead, and will find the cancel when it does."""
-    w = supervisor.worker
-    split = supervisor.split
-    if w is None or w.status is not None or split is None or split.seen:
-        return None
-    try:
-        write_all_fd(w.request_fd, pack_payload(CANCEL_AHEAD))
-    except (IOError, OSError):
-        return None
-    if w.answers.pending or w.response_fd in w.ready(0):
-        return False
-    supervisor.split = supervisor.next_sink = None
-    w.skips += 1
-    return True
 
 
 def prefetched_call(supervisor, request_id, payload, http, sink, split, result):

@@ -24,14 +24,10 @@ from .invocation import RequestIds
 from .logsink import LogSink
 from .protocol import write_all_fd
 from .calls import Done
-from .pipeline import NOT_STARTED, cancel_ahead, take_back
+from .pipeline import NOT_STARTED, cancel_ahead
 from .supervisor import Supervisor
 from .watch import CodeWatch, ZipWatch, describe
 from .workerprocess import POLL_SECONDS
-
-#: A request handed ahead to a busy instance is taken back by a free one once the invocation it waits behind has run
-#: this long: a shorter one likely ends first, and taking back costs both processes a message.
-TAKE_BACK_SECONDS = 0.002
 
 
 class Instance(object):
@@ -44,7 +40,6 @@ class Instance(object):
         self.call = None
         self.conn = self.reply = None
         self.ahead = None  # (conn, reply, call) of the request handed ahead to its busy worker (pipeline.py)
-        self.cancelled = False  # that request was told not to begin (Pool.take_back): its worker says if it had
         self.seconds = self.started = self.deadline = self.next_check = None
         self.fds = ()
         self.hold = None
@@ -330,19 +325,15 @@ class Pool(object):
         return Readiness(ready=True, lazy=True)  # nothing tried yet: the first request imports it
 
     def ahead_target(self):
-        """The instance a queued request may be handed ahead to (pipeline.py), or None: when all N instances run and
-        none is free, the one whose invocation began first among those running a forwarded request, warm, with nothing
-        handed ahead yet; never with --watch or a debugger."""
-        if self.idle or len(self.instances) < self.size or self.code_watch is not None or self.config.debug_port:
+        """The instance a queued request may be handed ahead to (pipeline.py): with --instances 1 only, its one
+        instance running a forwarded request, warm, nothing handed ahead yet, no --watch or debugger; else None."""
+        if self.size != 1 or len(self.instances) != 1 or self.code_watch is not None or self.config.debug_port:
             return None
-        target = None
-        for instance in self.instances:
-            if instance.call is None or instance.ahead is not None or instance.stale or \
-                    not instance.supervisor.forwarding_now or instance.supervisor.worker is None:
-                continue
-            if target is None or instance.started < target.started:
-                target = instance
-        return target
+        instance = self.instances[0]
+        if instance.call is None or instance.ahead is not None or instance.stale or \
+                not instance.supervisor.forwarding_now or instance.supervisor.worker is None:
+            return None
+        return instance
 
     def cancel_ahead(self):
         """SIGTERM: the requests handed ahead that have not begun are not to begin (pipeline.cancel_ahead)."""
@@ -351,46 +342,19 @@ class Pool(object):
                 cancel_ahead(instance.supervisor)
 
     def ahead_count(self):
-        count = 0
-        for instance in self.instances:
-            if instance.ahead is not None:
-                count += 1
-        return count
+        return 1 if self.size == 1 and self.instances and self.instances[0].ahead is not None else 0  # N=1 only
 
     def hand_ahead(self, conn, reply):
-        """Hand the queue's next request to a busy instance's worker now: False when it cannot go ahead."""
+        """Hand the queue's next request to the busy instance's worker now: False when it cannot go ahead."""
         instance = self.ahead_target()
         if instance is None:
             return False
         call = reply.job.ahead(self.server, instance.supervisor)
         if call is None:
             return False
-        instance.ahead, instance.cancelled = (conn, reply, call), False
+        instance.ahead = (conn, reply, call)
         self.busy += 1
         return True
-
-    def take_back(self):
-        """An instance is free: the request handed ahead to a busy one whose invocation has run for TAKE_BACK_SECONDS
-        and that has surely not begun, taken back from it to run now (pipeline.take_back; it was first in the queue
-        when handed ahead, so before any queued one), as (conn, reply); else None."""
-        now = None
-        for instance in self.instances:
-            if instance.ahead is None or instance.cancelled:
-                continue
-            now = now or monotonic()
-            if now - instance.started < TAKE_BACK_SECONDS:
-                continue  # it will likely be free first (the loop's ticks look again)
-            taken = take_back(instance.supervisor)
-            if taken is None:
-                continue
-            if not taken:  # it may have begun: its worker says which (it runs there, or comes back NOT_STARTED)
-                instance.cancelled = True
-                continue
-            (conn, reply, call), instance.ahead = instance.ahead, None
-            call.close()
-            self.busy -= 1
-            return conn, reply
-        return None
 
     def finished(self, instance, conn, reply, data):
         self.busy -= 1
@@ -418,8 +382,6 @@ class Pool(object):
         for instance in self.instances:
             if instance.call is not None:
                 instance.tick(now)
-        if self.idle and self.ahead_count():  # a free instance may take back what waits behind a long invocation
-            self.server.dispatch()
 
     def sweep(self, now):
         """Stop the workers of instances idle for longer than --instance-idle (their next request starts cold)."""

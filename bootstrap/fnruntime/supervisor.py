@@ -387,14 +387,11 @@ class Supervisor(object):
             if data:
                 w.answers.pending.extend(w.answers.parser.feed(data))
             ended = data == b""
-        pending = w.answers.pending
-        while pending or ended:
-            self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
-            message = self.message_of(pending.pop(0) if pending else None, seconds, started)
-            if not (w.skips and message.get("phase") == "skipped"):
-                return message
-            w.skips -= 1  # a request taken back from it (pipeline.take_back): it did not run here
-        return None
+        if not w.answers.pending and not ended:
+            return None
+        self.pump_logs(w)  # the worker writes its log before its answer: all of it is there now
+        item = w.answers.pending.pop(0) if w.answers.pending else None
+        return self.message_of(item, seconds, started)
 
     def stop_worker(self, error_type, seconds, started):
         """Kill the worker and describe why, as a failure message like the worker's own."""

@@ -60,7 +60,6 @@ class WorkerProcess(object):
         self.status = None  # wait status once reaped
         self.initialized = False
         self.peak_kb = 0  # the peak of the memory rule's samples (memory.py)
-        self.skips = 0  # "skipped" answers to come for requests taken back from it (pipeline.take_back), dropped
         self.family = Family(pid)
         self.poller = select.poll()  # not select.select: it fails for descriptors of 1024 and over
         for fd in (response_fd, log_fd):

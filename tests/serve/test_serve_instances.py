@@ -103,37 +103,6 @@ def test_a_long_request_does_not_delay_another_clients_request(serve, tmp_path):
     assert status == 200 and json.loads(body)["released"] is True and headers["x-function-instance"] == "1", body
 
 
-def test_a_request_handed_ahead_to_a_held_instance_runs_on_the_one_that_frees_first(serve, tmp_path):
-    """With both instances busy the next request is handed ahead to the worker whose invocation began first (held
-    here); when the other instance frees, it takes the request back and runs it (pipeline.take_back), instead of
-    leaving it behind the held one. The held instance's worker then skips it: its next answer is its own."""
-    served = serve("http", "serve_mix", args=["--instances", "2", "--timeout", "60"])
-    hold_all(served, tmp_path, 2, "cold")()  # both instances cold-started: warm requests are forwarded (and go ahead)
-    join_first = hold_all(served, tmp_path, 1, "first")
-    join_second = hold_all(served, tmp_path, 1, "second")
-    waiting = []
-    thread = threading.Thread(target=lambda: waiting.append(post(served, {"action": "count"})))
-    thread.start()
-    time.sleep(0.5)  # it is handed ahead to the first instance's worker
-    assert not waiting, "answered while both instances were held: %s" % waiting
-    [(status, headers, body)] = join_second()
-    assert status == 200, body
-    second, second_count = headers["x-function-instance"], json.loads(body)["count"]
-    thread.join(20)
-    assert waiting, "the request waited behind the held invocation although instance %s was free" % second
-    [(status, headers, body)] = waiting
-    assert status == 200 and headers["x-function-instance"] == second, (second, headers, body)
-    assert json.loads(body)["count"] == second_count + 1, body
-    [(status, headers, body)] = join_first()
-    assert status == 200, body
-    first, first_count = headers["x-function-instance"], json.loads(body)["count"]
-    assert first != second
-    status, headers, body = post(served, {"action": "count"})  # the instance used last, whose worker skipped it
-    assert status == 200 and headers["x-function-instance"] == first, (first, headers, body)
-    assert json.loads(body)["count"] == first_count + 1, ("it ran once, on the other instance", body)
-    assert served.alive()
-
-
 @pytest.mark.parametrize("mode", ("http", "unix"))
 def test_one_instance_answers_a_bad_request_while_its_function_runs(serve, tmp_path, mode):
     """With --instances 1 (the default) the loop goes on while the one instance runs: a 404 (HTTP) or bytes that are
