@@ -218,11 +218,7 @@ class HttpParser(object):
             match = HEADER_LINE.match(line)
             if match is not None:  # the usual well-formed line, checked by one expression
                 name, value = match.groups()
-                try:
-                    value = value.decode("utf-8")
-                except UnicodeDecodeError:
-                    value = value.decode("latin-1")
-                headers.append((name.decode("ascii").lower(), value))
+                headers.append((name.decode("ascii").lower(), header_text(value)))
                 continue
             if line[:1] in (b" ", b"\t"):
                 raise HttpError(400, "malformed header: line folding (a line starting with whitespace) is not allowed")

@@ -33,6 +33,7 @@ from .protocol import (FORWARD, FORWARD_HTTP, FrameError, RENDERED, check_reques
 #: pipeline.prefetch_call once the first request was handed ahead (imported then: one-shot runs never need it).
 PREFETCH = []
 
+
 class Supervisor(object):
     """`instance`: its number in the pool (shown in each answer), None one-shot. A pool shares one `code_dir` (the zip
     unpacked once, by the first instance: `unpacked`) and one `request_ids` among its instances."""
