@@ -342,7 +342,8 @@ class Pool(object):
                 cancel_ahead(instance.supervisor)
 
     def ahead_count(self):
-        return 1 if self.size == 1 and self.instances and self.instances[0].ahead is not None else 0  # N=1 only
+        """How many requests are handed ahead to busy instances and not yet begun."""
+        return sum(1 for instance in self.instances if instance.ahead is not None)
 
     def hand_ahead(self, conn, reply):
         """Hand the queue's next request to the busy instance's worker now: False when it cannot go ahead."""

@@ -44,13 +44,13 @@ NICENESS = 10
 RENDER_LIMIT = 1024 * 1024
 
 
-def isolate(request_fd, response_fd, log_fd, console=False, parent=None):
+def isolate(request_fd, response_fd, log_fd, parent, console=False):
     """Own session, stdin from /dev/null, stdout/stderr into the log pipe (and its copy on fd 5), requests on fd 3,
     responses on fd 4, with `console` the server's stderr on fd 6, nothing else open; a lower scheduling priority
     (NICENESS) and the clouds' process limits; killed when the supervisor `parent` ends, however it ends."""
     import fcntl
     os.setsid()
-    end_with_parent(parent or os.getppid())
+    end_with_parent(parent)
     high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (request_fd, response_fd, log_fd)]
     last = LOG_FD
     if console:
@@ -100,7 +100,8 @@ class Worker(object):
         self.recv = fd_reader(REQUEST_FD)
         self.requests = FrameReader(self.recv, MAX_RESPONSE_BYTES)  # forwarded requests are a little over a frame
         self.http = None  # httpwire, once an HTTP request came
-        self.ahead_tools = None  # (select.select, pipeline.start_marker), once a request came handed ahead
+        #: select.select and pipeline.start_marker, imported once a request came handed ahead (never one-shot)
+        self.select = self.start_marker = None
         self.handler = None
         self.flush_c = None
         self.pid = os.getpid()
@@ -234,13 +235,13 @@ class Worker(object):
         answer with the finished response frame and the invocation's log lines (protocol.pack_rendered)."""
         kind, request_id, payload = unpack_forward(forwarded)
         if kind in AHEAD:  # handed ahead while the one before ran (pipeline.py): the log says where it starts
-            if self.ahead_tools is None:  # imported at the first (a one-shot run never needs them)
+            if self.start_marker is None:  # imported at the first (a one-shot run never needs them)
                 import select
                 from .pipeline import start_marker
-                self.ahead_tools = (select.select, start_marker)
+                self.select, self.start_marker = select.select, start_marker
             if self.ahead_cancelled():
                 return self.send({"phase": "skipped"})
-            write_all_fd(LOG_FD, self.ahead_tools[1](request_id))
+            write_all_fd(LOG_FD, self.start_marker(request_id))
             kind = kind.upper()
         if kind == FORWARD_HTTP:
             return self.answer_http(request_id, payload)
@@ -327,7 +328,7 @@ class Worker(object):
         """Whether a cancel (the server stopping) follows the request handed ahead, read without waiting."""
         pending = self.requests.pending
         if not pending:
-            if not self.ahead_tools[0]([REQUEST_FD], [], [], 0)[0]:
+            if not self.select([REQUEST_FD], [], [], 0)[0]:
                 return False
             pending.extend(self.requests.parser.feed(os.read(REQUEST_FD, self.requests.READ_BYTES)))
         if pending and pending[0] == CANCEL_AHEAD:
@@ -420,12 +421,12 @@ def memory_kb(pid=None):
     return memory.own_kb(pid)
 
 
-def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd, instance=None, parent=None):
+def run(config, provider, code_dir, runtime_dir, request_fd, response_fd, log_fd, parent, instance=None):
     """Entry point in the forked child (`instance`: its number in the serve pool, shown in each answer; `parent`: the
     supervisor's pid). Never returns."""
     status = 0
     try:
-        isolate(request_fd, response_fd, log_fd, console=bool(config.debug_port), parent=parent)
+        isolate(request_fd, response_fd, log_fd, parent, console=bool(config.debug_port))
         worker = Worker(config, provider, code_dir, runtime_dir, instance)
         worker.prepare()
         worker.serve()

@@ -140,7 +140,7 @@ class WorkerProcess(object):
             for fd in (request_write, response_read, log_read):
                 os.close(fd)
             worker_module.run(config, provider, code_dir, os.path.dirname(RUNTIME_DIR),
-                              request_read, response_write, log_write, instance, parent)
+                              request_read, response_write, log_write, parent, instance)
         for fd in (request_read, response_write, log_write):
             os.close(fd)
         for fd in (request_write, response_read, log_read):
