@@ -3,6 +3,8 @@
 - Max Memory Used is measured in serve modes too: a handler holding 60 MB shows it in the response frame's
   `max_memory_used_mb`, in the framed log's report line, and in HTTP's `X-Function-Max-Memory-Used-Mb`; never the
   `--memory` limit (contract section 4).
+- A child process that an invocation started and left running counts in the Max Memory Used of the invocations
+  after it, however brief (the worker measures its children as it answers).
 - `/tmp` persists between warm invocations, as module state does (contract section 5, warm state).
 - The framed request's `event_b64` (raw bytes), `context` (overrides of context fields) and the response's
   `result_b64` (a handler returning bytes), in positive cases (contract section 5).
@@ -54,6 +56,21 @@ def test_max_memory_used_is_measured_in_serve_modes(serve, mode, provider):
         assert len(report) == 1, large_log
         limit, used = report[0]
         assert int(limit) == LIMIT_MB and abs(float(used) - large) < 0.01, (report, large)
+
+
+@pytest.mark.parametrize("started_from", ["handler", "thread"])
+def test_a_child_still_running_counts_in_the_quick_invocations_after(serve, started_from):
+    """An invocation starts a child holding 60 MB that outlives it; the quick invocations after it (too brief for
+    the supervisor to sample) report it in Max Memory Used, whether the handler or a thread of it started the child."""
+    served = serve("http", "holds_child", args=["--memory", str(LIMIT_MB)])
+    before, _, result = invoke(served, {})
+    assert result == {"children": 0}, result
+    invoke(served, {"start": True, "mb": 60, "from": started_from})
+    for _ in range(3):
+        after, _, result = invoke(served, {})
+        assert result == {"children": 1}, result
+        assert after - before >= 40, "max memory used %s MB with a child holding 60 MB, %s MB before it started" % (
+            after, before)
 
 
 @pytest.mark.parametrize("mode", ALL_MODES)
