@@ -23,7 +23,6 @@ from __future__ import absolute_import, division, print_function
 
 import errno
 import os
-import re
 
 from .processtree import descendants
 
@@ -162,8 +161,21 @@ OWN_CHILDREN = OwnFile("task/self/children", os.O_RDONLY)
 PEAK_AT_REST = [False]
 
 
-#: The fields of /proc/self/status that `own_kb` reads, found in one pass (each name without its colon).
-OWN_FIELDS = re.compile(br"\n(VmHWM|VmRSS|RssAnon|RssFile|RssShmem|Threads):\s*(\d+)")
+def status_field(status, name):
+    """The number of the field `name` (bytes, with the colon) in a /proc/PID/status text (in kB for sizes); None
+    when absent. (A find per field: one regular expression for all of them would cost its compilation, about 0.6 ms,
+    on every cold start.)"""
+    at = status.find(b"\n" + name)
+    if at < 0:
+        return None
+    start = at + len(name) + 1
+    end = status.find(b"\n", start)
+    try:
+        return int(status[start:end if end >= 0 else len(status)].split()[0])
+    except (ValueError, IndexError):
+        return None
+
+
 #: os.waitid (Python 3.3+) with WNOWAIT: whether this process has any child, of any of its threads, in one system
 #: call that reaps nothing; None on 2.7 (the main thread's children file is read instead).
 WAITID = getattr(os, "waitid", None)
@@ -188,15 +200,16 @@ def reset_peak(pid=None):
 def own_kb(pid=None):
     """The figure of the rule for this process (its peak estimate, see above) and every process under it now."""
     me = pid or os.getpid()
-    figures = dict(OWN_FIELDS.findall(OWN_STATUS.read(me)))
-    anon, shmem, hwm, file_kb, rss = (int(figures[name]) if name in figures else None for name in (
-        b"RssAnon", b"RssShmem", b"VmHWM", b"RssFile", b"VmRSS"))
+    status = OWN_STATUS.read(me)
+    anon, shmem = status_field(status, b"RssAnon:"), status_field(status, b"RssShmem:")
     now = anon + (shmem or 0) if anon is not None else process_kb(me)
+    hwm, file_kb = status_field(status, b"VmHWM:"), status_field(status, b"RssFile:")
     peak = (hwm or 0) - file_kb if file_kb is not None else 0
+    rss = status_field(status, b"VmRSS:")
     PEAK_AT_REST[0] = hwm is not None and rss is not None and hwm <= rss
     others = []
     if me != os.getpid() or has_children():
-        if figures.get(b"Threads") == b"1":  # one thread: its children are the main thread's
+        if status_field(status, b"Threads:") == 1:  # one thread: its children are the main thread's
             others = [int(pid) for pid in OWN_CHILDREN.read(me).split()]
             others = descendants(others) if others else []
         else:
