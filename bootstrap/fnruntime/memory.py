@@ -208,7 +208,7 @@ def own_kb(pid=None):
     rss = status_field(status, b"VmRSS:")
     PEAK_AT_REST[0] = hwm is not None and rss is not None and hwm <= rss
     others = []
-    if me != os.getpid() or has_children():
+    if has_children():  # `pid` is this process's own (the worker passes it to spare a getpid)
         if status_field(status, b"Threads:") == 1:  # one thread: its children are the main thread's
             others = [int(pid) for pid in OWN_CHILDREN.read(me).split()]
             others = descendants(others) if others else []

@@ -2,10 +2,10 @@
 Max Memory Used, although they run too briefly for the supervisor to sample (the worker measures its children when
 it answers, memory.own_kb).
 
-Event (JSON; raw for aliyun): {"start": true, "mb": N, "from": "handler" | "thread"}: the child (`python -c`) touches N MB, says so
-on a pipe, then sleeps until the instance ends; it is started by the handler itself, or by a thread the handler
-starts and joins (a child of another thread than the main one). Returns {"children": COUNT}. Any other event
-returns at once.
+Event (JSON; raw for aliyun): {"start": true, "mb": N, "from": "handler" | "thread"}: the child (`python -c`)
+touches N MB, says so on a pipe, then sleeps until the instance ends; it is started by the handler itself, or by a
+thread the handler starts and joins (a child of another thread than the main one). Returns {"children": COUNT}. Any
+other event returns at once.
 """
 import json
 import subprocess
