@@ -11,7 +11,8 @@ from .config import async_event_limit, async_event_problem
 from .connection import Connection, Job, STALL_SECONDS
 from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS, PayloadTooLarge
 from .invocation import MAX_EXPANSION, Invocation, event_size
-from .protocol import FrameError, FrameParser, RequestError, decode, frame_id_of, pack_payload, validate_request
+from .protocol import FrameError, FrameParser, decode, pack_payload
+from .requestframe import RequestError, frame_id_of, validate_request
 
 
 class FrameJob(Job):

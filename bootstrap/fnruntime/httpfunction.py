@@ -143,7 +143,7 @@ def response_parts(text):
 
 def response_bytes(text):
     """A one-shot run's output: the HTTP response as `curl -i` shows it (status line, headers, blank line, body)."""
-    from .httpwire import REASONS
+    from .httpresponse import REASONS
     status, headers, body = response_parts(text)
     lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Unknown"))]
     lines.extend("%s: %s" % (name, value) for name, value in headers)

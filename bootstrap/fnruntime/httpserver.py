@@ -4,9 +4,9 @@
 `X-Function-Error-Type` headers; 200/202 success, 400 bad event, 413 too large, 500 function error. With
 `--api-gateway` every other request becomes the provider's API Gateway event (apigw.py); with `--function-type
 http` every request goes to an FC HTTP function (httpfunction.py). Keep-alive, pipelining, chunked request bodies and
-`Expect: 100-continue` work (httpwire.py parses and renders the bytes); malformed or oversized requests get a 4xx and
-the server goes on. `/_/health` and `/_/ready` are the
-probes (cluster.py), answered at once and never logged (a platform asks every second or so).
+`Expect: 100-continue` work (httpwire.py parses the bytes, httpresponse.py renders them); malformed or oversized
+requests get a 4xx and the server goes on. `/_/health` and `/_/ready` are the probes (cluster.py), answered at once
+and never logged (a platform asks every second or so).
 """
 from __future__ import absolute_import, division, print_function
 
@@ -18,8 +18,8 @@ from .compat import to_bytes
 from .config import async_event_problem
 from .connection import Connection, Job, STALL_SECONDS
 from .errors import INVALID_REQUEST, SERVER_ERROR, SHUTTING_DOWN, TOO_MANY_REQUESTS
-from .httpwire import (CONTINUE, HttpError, HttpParser, SERVER_HEADERS, invocation_type, log_tails,
-                       outcome_response, render, text_response)
+from .httpresponse import outcome_response, render, text_response
+from .httpwire import CONTINUE, HttpError, HttpParser, SERVER_HEADERS, invocation_type, log_tails
 from .invocation import Invocation, new_request_id
 from .providers import PAYLOAD_LIMIT
 

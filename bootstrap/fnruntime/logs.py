@@ -71,7 +71,7 @@ def install_root_logger(provider, state):
 
 
 def configure_root_logger(logging, provider, state, stream):
-    """`stream` closed by user code since: the worker has put a fresh one on sys.stderr (worker.restore_log_fds)."""
+    """`stream` closed by user code since: the worker has put a fresh one on sys.stderr (isolation.restore_log_fds)."""
     handler = logging.StreamHandler(sys.stderr if getattr(stream, "closed", False) else stream)
     formatter = logging.Formatter(provider.root_log_format, datefmt="%Y-%m-%dT%H:%M:%S")
     offset = provider.log_utc_offset

@@ -16,16 +16,16 @@ import select
 import sys
 import types
 
-from .cluster import READY_PATH, Readiness
+from .cluster import Readiness
 from .compat import monotonic, to_bytes
-from .connection import Job, Reply
+from .connection import Reply
 from .errors import TIMEOUT
 from .invocation import RequestIds
-from .logsink import LogSink
+from .preload import Detached, Preload
 from .protocol import write_all_fd
 from .calls import Done
 from .pipeline import NOT_STARTED, cancel_ahead
-from .supervisor import Supervisor
+from .forwarding import ServingSupervisor
 from .watch import CodeWatch, ZipWatch, describe
 from .workerprocess import POLL_SECONDS
 
@@ -167,68 +167,12 @@ class Instance(object):
             self.pool.finished(self, conn, reply, self.pool.server.fault(reply.job, "serving"))
 
 
-class Preload(Job):
-    """The cold start of `Pool.preload`, run on an instance as a request is (it answers no one)."""
-
-    def call(self, server, supervisor):
-        return self.cold_start(supervisor)
-
-    @staticmethod
-    def cold_start(supervisor):
-        """Start the worker and wait for it to import the handler. Ends with Done((the log of the import, its duration
-        in ms or None)). The worker stays, loaded (`supervisor.preloaded`): the first request it serves reports this
-        cold start as its own (init duration, initializer). One that failed to import is gone: the next request starts
-        another."""
-        sink = supervisor.sink = LogSink()
-        try:
-            try:
-                supervisor.spawn()
-            except OSError as exc:
-                supervisor.load_failure = supervisor.start_failure(exc)
-                yield Done(("", None))
-                return
-            message = yield supervisor.load_seconds()
-            supervisor.loaded(message)
-            if message.get("phase") == "loaded":
-                supervisor.preloaded = message
-            else:
-                supervisor.kill()
-            yield Done((sink.text(), message.get("init_ms")))
-        finally:
-            supervisor.sink = None
-
-    def finish(self, server, result):
-        log, init_ms = result
-        pool = server.pool
-        pool.preloading = False
-        server.echo(log)
-        if init_ms is not None:
-            server.write_stderr(to_bytes("fnruntime: cold start at start: %s imported in %.0f ms; %s answers 200\n"
-                                         % (server.config.handler, init_ms, READY_PATH)))
-        else:
-            failure = pool.readiness().failure
-            server.write_stderr(to_bytes("fnruntime: cold start at start failed: %s: %s; %s answers 503 until a cold "
-                                         "start imports the handler\n" % (failure.error_type, failure.message,
-                                                                          READY_PATH)))
-        return None
-
-    def fail(self, server, message):
-        server.pool.preloading = False
-        return None
-
-
-class Detached(object):
-    """The connection of a job that answers no one."""
-
-    closed = True
-
-
 class Pool(object):
     def __init__(self, config, size=1, idle_seconds=None):
         self.config = config
         self.size = size
         self.idle_seconds = idle_seconds
-        first = Supervisor(config, log_stream=None, instance=1)  # unpacks a zip package once, for every instance
+        first = ServingSupervisor(config, log_stream=None, instance=1)  # unpacks a zip package once, for every instance
         self.provider = first.provider
         self.code_dir = first.code_dir
         self.request_ids = first.request_ids = RequestIds()
@@ -299,7 +243,7 @@ class Pool(object):
             number = len(self.instances) + 1
             supervisor, self.spare = self.spare, None
             if supervisor is None:
-                supervisor = Supervisor(self.config, log_stream=None, instance=number, code_dir=self.code_dir,
+                supervisor = ServingSupervisor(self.config, log_stream=None, instance=number, code_dir=self.code_dir,
                                         request_ids=self.request_ids)
             instance = Instance(self, number, supervisor)
             self.instances.append(instance)

@@ -5,87 +5,33 @@ It talks to the supervisor in frames over two pipes (requests on fd 3, answers o
 `loaded` | `load_failed` once, `initialized` | `initializer_failed` when asked to `initialize`, and
 `result` for each invocation; a client's request forwarded as it came (warm, serving) it answers with the
 finished response frame (protocol.pack_forward, pack_rendered).
-fd 1 and 2 are the log pipe (fd 5 keeps a copy to restore them from). `run` never returns: it ends with os._exit.
+fd 1 and 2 are the log pipe (fd 5 keeps a copy to restore them from: isolation.py). `run` never returns: it ends
+with os._exit.
 """
 from __future__ import absolute_import, division, print_function
 
 import os
-import resource
 import sys
 
 from . import logs, memory
-from .compat import monotonic, signal, to_bytes, to_text
+from .compat import monotonic, to_bytes, to_text
 from .context import apply_overrides
 from .errors import Failure, FunctionError, INVALID_REQUEST, InitializerError, PROCESS_EXITED, ResultTooLarge, safe_str
 from .invocation import Outcome, conclude, error_outcome, join_frame
+from .isolation import CONSOLE_FD, LOG_FD, REQUEST_FD, RESPONSE_FD, isolate, restore_log_fds, set_code_paths
 from .loader import load_handler, parse_handler
-from .processtree import end_with_parent
-from .protocol import (CANCEL_AHEAD, FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, check_request, decode, dumps,
+from .protocol import (CANCEL_AHEAD, FORWARD, FORWARD_HTTP, FrameError, FrameReader, MAX_RESPONSE_BYTES, decode, dumps,
                        fd_reader, pack, pack_payload, pack_rendered, unpack_forward, write_all_fd)
 from .providers import PAYLOAD_LIMIT
 
-REQUEST_FD = 3
-RESPONSE_FD = 4
-#: The worker's own copy of the log pipe: fds 1 and 2 are put back from it when user code closes or moves them.
-LOG_FD = 5
 #: The kinds of forwarded requests, and those handed ahead to a busy worker (pipeline.flagged).
 AHEAD = (FORWARD.lower(), FORWARD_HTTP.lower())
 FORWARDS = (FORWARD, FORWARD_HTTP) + AHEAD
 #: An answer smaller than this cannot have raised the kernel's peak noticeably while it was rendered.
 ANSWER_AT_REST = 64 * 1024
-#: With --debug-port: a copy of the server's own stderr, for the debugger's notices to the person at the terminal.
-CONSOLE_FD = 6
-LIMITS = ((resource.RLIMIT_NOFILE, 1024), (resource.RLIMIT_NPROC, 1024), (resource.RLIMIT_CORE, 0))
-#: The worker (and every process it starts) runs this many nice levels below the supervisor, so that the supervisor
-#: gets the CPU to end an invocation on time even when the function keeps every core busy (a fork bomb).
-NICENESS = 10
 #: Results larger than this are rendered by the supervisor, as on a cold start, not by the worker: rendering copies
 #: the result several times, which would count against the function's memory limit.
 RENDER_LIMIT = 1024 * 1024
-
-
-def isolate(request_fd, response_fd, log_fd, parent, console=False):
-    """Own session, stdin from /dev/null, stdout/stderr into the log pipe (and its copy on fd 5), requests on fd 3,
-    responses on fd 4, with `console` the server's stderr on fd 6, nothing else open; a lower scheduling priority
-    (NICENESS) and the clouds' process limits; killed when the supervisor `parent` ends, however it ends."""
-    import fcntl
-    os.setsid()
-    end_with_parent(parent)
-    high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (request_fd, response_fd, log_fd)]
-    last = LOG_FD
-    if console:
-        os.dup2(fcntl.fcntl(2, fcntl.F_DUPFD, 10), CONSOLE_FD)
-        last = CONSOLE_FD
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(high[2], 1)
-    os.dup2(high[2], 2)
-    os.dup2(high[0], REQUEST_FD)
-    os.dup2(high[1], RESPONSE_FD)
-    os.dup2(high[2], LOG_FD)
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd > last:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-    for fd in range(REQUEST_FD, last + 1):
-        fcntl.fcntl(fd, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
-        signal.signal(signum, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        os.nice(NICENESS)
-    except OSError:
-        pass
-    for limit, value in LIMITS:
-        try:
-            soft, hard = resource.getrlimit(limit)
-            cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(limit, (cap, cap if limit == resource.RLIMIT_CORE else hard))
-        except (ValueError, OSError):
-            pass
 
 
 class Worker(object):
@@ -99,7 +45,8 @@ class Worker(object):
         self.state = logs.RequestState()
         self.recv = fd_reader(REQUEST_FD)
         self.requests = FrameReader(self.recv, MAX_RESPONSE_BYTES)  # forwarded requests are a little over a frame
-        self.http = None  # httpwire, once an HTTP request came
+        self.http = None  # httpresponse, once an HTTP request came
+        self.check_request = None  # requestframe.check_request, once a request frame came
         #: select.select and pipeline.start_marker, imported once a request came handed ahead (never one-shot)
         self.select = self.start_marker = None
         self.handler = None
@@ -245,7 +192,10 @@ class Worker(object):
             kind = kind.upper()
         if kind == FORWARD_HTTP:
             return self.answer_http(request_id, payload)
-        request, error = check_request(payload)
+        if self.check_request is None:  # imported at the first forwarded frame (a one-shot run never needs it)
+            from .requestframe import check_request
+            self.check_request = check_request
+        request, error = self.check_request(payload)
         if error is not None:
             outcome = error_outcome(self.provider, INVALID_REQUEST, error.text, request_id)
             return self.send_rendered(outcome, error.frame_id, "", [])
@@ -260,8 +210,8 @@ class Worker(object):
         """The body of an HTTP `POST /invoke` (after a line: invocation type, keep-alive): run it and answer with the
         finished HTTP response and the invocation's log."""
         if self.http is None:
-            from . import httpwire  # imported by the HTTP server that forked this worker already
-            self.http = httpwire
+            from . import httpresponse  # imported by the HTTP server that forked this worker already
+            self.http = httpresponse
         line, _, body = payload.partition(b"\n")
         invocation_type, keep_alive = line.decode("ascii").split(" ")
         source = {"event": {}} if self.provider.name != "aliyun" and not body.strip() else {"body": body}
@@ -361,37 +311,6 @@ class Worker(object):
                     return
                 continue
             self.invoke(message)
-
-
-def set_code_paths(provider, code_dir, layers, runtime_dir):
-    """sys.path as the provider's runtime has it: the code folder and the layers first, the runtime's own folder
-    gone, and a site directory of the provider's set-up (FC's PYTHONUSERBASE) where `site` puts the user's."""
-    own = [p for p in sys.path if os.path.abspath(p or ".") != runtime_dir]
-    site = provider.user_site(code_dir)
-    if site is not None:
-        packages = [i for i, p in enumerate(own) if p.endswith(("site-packages", "dist-packages"))]
-        own.insert(packages[0] if packages else len(own), site)
-    sys.path[:] = provider.code_paths(code_dir, layers) + own
-
-
-def restore_log_fds():
-    """Put the log pipe back on fds 1 and 2 if user code closed them or pointed them elsewhere, and reopen a closed
-    sys.stdout/sys.stderr (and the root logger's stream), so the runtime's tracebacks and every later invocation's
-    output still reach the log."""
-    try:  # unconditionally: two dup2 cost less than finding out (fstat) whether they are needed
-        os.dup2(LOG_FD, 1)
-        os.dup2(LOG_FD, 2)
-    except OSError:
-        return  # user code closed the copy too (closerange): nothing left to restore from
-    for name, fd in (("stdout", 1), ("stderr", 2)):
-        stream = getattr(sys, name)
-        if getattr(stream, "closed", False):
-            fresh = logs.text_stream(fd)
-            setattr(sys, name, fresh)
-            logging = sys.modules.get("logging")  # imported by user code, if at all (logs.install_root_logger)
-            for handler in logging.getLogger().handlers if logging is not None else ():
-                if getattr(handler, "stream", None) is stream:
-                    handler.stream = fresh
 
 
 def log_text(opening, closing_lines):

@@ -1,5 +1,5 @@
 """The runtime package's layout holds (ARCHITECTURE.md, "Layout"): no import circle among its modules, the worker
-below every serving module, no module far over 400 lines.
+below every serving module, no module over 400 lines.
 
 It reads each module's imports from its source (every `from . import x` and `from .x import y`, at the top or inside a
 function: a lazy import ties modules as much as any), so it runs on the host interpreter alone:
@@ -14,9 +14,10 @@ import pytest
 PACKAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "bootstrap",
                        "fnruntime")
 #: "about 400 lines": past this a module is split, not grown.
-MAX_LINES = 450
+MAX_LINES = 400
 #: The serving side: what the worker (forked by it) must never import, so that HTTP bytes and frames stay below it.
-SERVING = frozenset(["serve", "loop", "connection", "framed", "httpserver", "pool", "supervisor", "workerprocess"])
+SERVING = frozenset(["serve", "loop", "connection", "framed", "httpserver", "pool", "forwarding", "supervisor",
+                     "workerprocess"])
 
 
 def modules():
@@ -88,7 +89,7 @@ def reachable(edges, start):
 
 def test_the_reader_sees_lazy_and_top_level_imports():
     edges = graph()
-    assert "httpwire" in edges["worker"], "worker imports httpwire inside a function: the reader must see it"
+    assert "httpresponse" in edges["worker"], "worker imports httpresponse inside a function: the reader must see it"
     assert {"address", "errors", "protocol"} <= edges["client"]
 
 
@@ -107,7 +108,7 @@ def test_no_import_circle_among_the_runtime_modules():
 
 def test_the_worker_imports_nothing_of_the_serving_side():
     below = reachable(graph(), "worker")
-    assert not below & SERVING, "worker.py reaches %s: HTTP bytes and frames it renders belong in httpwire.py / " \
+    assert not below & SERVING, "worker.py reaches %s: HTTP bytes and frames it renders belong in httpresponse.py / " \
                                 "protocol.py, below it" % sorted(below & SERVING)
 
 
@@ -116,7 +117,7 @@ def test_the_client_parses_addresses_with_the_servers_parser():
 
 
 @pytest.mark.parametrize("module", modules())
-def test_no_module_is_far_over_400_lines(module):
+def test_no_module_is_over_400_lines(module):
     with open(os.path.join(PACKAGE, module + ".py")) as handle:
         lines = len(handle.read().splitlines())
     assert lines <= MAX_LINES, "%s.py has %d lines: split it by concern (ARCHITECTURE.md, Layout)" % (module, lines)
