@@ -13,6 +13,7 @@ import json
 import time
 
 from .compat import integer_types, string_types, to_bytes, to_text
+from .jsontext import kind_word
 
 Reply = collections.namedtuple("Reply", "status headers body problem")
 
@@ -202,17 +203,8 @@ def reply_headers(value):
 
 
 def kind_of(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, integer_types + (float,)):
-        return "a number"
-    if isinstance(value, string_types):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
+    """What a reply's part is, for its error message (a Python list is "a list" here)."""
+    return kind_word(value, "a list")
 
 
 def shorten(text, limit=120):

@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 import json
 import sys
 
-from .compat import PY2, binary_type, text_type
+from .compat import PY2, binary_type, integer_types, string_types, text_type
 from .errors import ResultNotSerializable, ResultTooLarge
 
 #: The clouds' synchronous payload limit (events and results).
@@ -111,6 +111,22 @@ def is_decimal(value):
     """Whether `value` is a decimal.Decimal (without importing `decimal`: no Decimal exists before it is imported)."""
     decimal = sys.modules.get("decimal")
     return decimal is not None and type(value) is decimal.Decimal
+
+
+def kind_word(value, array="an array"):
+    """How an error message names what a value is: "null", "a boolean", "a number", "a string", `array` for a list
+    (a request's JSON says "an array", a function's reply "a list"), else "an object"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, integer_types + (float,)):
+        return "a number"
+    if isinstance(value, string_types):
+        return "a string"
+    if isinstance(value, list):
+        return array
+    return "an object"
 
 
 def json_type(value):

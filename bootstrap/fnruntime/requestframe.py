@@ -9,6 +9,7 @@ import json
 import re
 
 from .compat import integer_types, string_types
+from .jsontext import kind_word
 from .protocol import FrameError, decode
 
 REQUEST_FIELDS = ("id", "event", "event_b64", "invocation_type", "context")
@@ -41,7 +42,7 @@ def validate_request(obj):
     if "id" not in obj:
         raise RequestError('the request has no "id": send {"id": 1, "event": {...}}; the response carries the same id')
     if frame_id is None:
-        raise RequestError('"id" must be a string or a number, got %s' % json_kind(obj["id"]))
+        raise RequestError('"id" must be a string or a number, got %s' % kind_word(obj["id"]))
     unknown = sorted(key for key in obj if key not in REQUEST_FIELDS)
     if unknown:
         raise RequestError("unknown field%s %s in the request; the fields are %s" % (
@@ -60,7 +61,7 @@ def validate_request(obj):
                            % json.dumps(request["invocation_type"]), frame_id)
     if request["context"] is not None and not isinstance(request["context"], dict):
         raise RequestError('"context" must be a JSON object of context fields to override, got %s'
-                           % json_kind(request["context"]), frame_id)
+                           % kind_word(request["context"]), frame_id)
     return request
 
 
@@ -79,7 +80,7 @@ def decode_base64(value, frame_id):
     import base64
     import binascii
     if not isinstance(value, string_types):
-        raise RequestError('"event_b64" must be a string of base64, got %s' % json_kind(value), frame_id)
+        raise RequestError('"event_b64" must be a string of base64, got %s' % kind_word(value), frame_id)
     if len(value) % 4 or not BASE64_TEXT.match(value):
         raise RequestError('"event_b64" is not valid base64 (standard alphabet A-Z a-z 0-9 + /, padded with = '
                            'to a multiple of 4 characters)', frame_id)
@@ -87,17 +88,3 @@ def decode_base64(value, frame_id):
         return base64.b64decode(value)
     except (binascii.Error, TypeError, ValueError) as exc:
         raise RequestError('"event_b64" is not valid base64: %s' % exc, frame_id)
-
-
-def json_kind(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, integer_types + (float,)):
-        return "a number"
-    if isinstance(value, string_types):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
