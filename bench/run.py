@@ -346,6 +346,9 @@ def stop(proc):
 #: The HTTP section's connection counts and the runtime's servers (--instances 1 and 2).
 HTTP_CONNECTIONS = (1, 8, 32)
 HTTP_INSTANCES = (1, 2)
+#: The ceiling of the serving side, measured at 8 connections beside them: the runtime's server with a worker that
+#: answers every request at once with a fixed response (`server_alone_copy`).
+SERVER_ALONE = "fnruntime server alone (worker answers at once)"
 
 
 def http_name(instances):
@@ -367,11 +370,17 @@ def section_http(opts):
          "http:127.0.0.1:%d" % port, "--instances", str(n)], "http://127.0.0.1:%d/invoke" % port))
         for n in HTTP_INSTANCES)
     servers["functions-framework"] = lambda port: (ff_command(ff, port), "http://127.0.0.1:%d/" % port)
+    alone = server_alone_copy(scratch)
+    servers[SERVER_ALONE] = lambda port: (
+        [python, alone, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "--serve",
+         "http:127.0.0.1:%d" % port], "http://127.0.0.1:%d/invoke" % port)
     results = {"python": python_version(python), "seconds": opts.http_seconds, "repeats": opts.repeats,
                "cpus": os.cpu_count(), "servers": {name: {} for name in servers}}
     for connections in HTTP_CONNECTIONS:
         for repeat in range(opts.repeats):
             for name, make in servers.items():
+                if name == SERVER_ALONE and connections != 8:
+                    continue
                 port = measure.free_port()
                 argv, url = make(port)
                 busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
@@ -392,6 +401,28 @@ def section_http(opts):
                     figures["non_2xx"], load_before))
     shutil.rmtree(scratch, ignore_errors=True)
     return results
+
+
+def server_alone_copy(directory):
+    """A copy of the runtime whose worker answers each `POST /invoke` at once with a fixed 200 response and its two
+    log lines, running no handler and measuring nothing: what the server side alone (the poll loop, HTTP parsing,
+    the queue, the pool, the relay of the worker's answer, the access line) can serve on this machine."""
+    copy = os.path.join(directory, "alone", "bootstrap")
+    shutil.copytree(os.path.join(ROOT, "bootstrap"), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    path = os.path.join(copy, "fnruntime", "worker.py")
+    with open(path) as handle:
+        text = handle.read()
+    start = '        line, _, body = payload.partition(b"\\n")\n'
+    if text.count(start) != 1:
+        raise RuntimeError("the server-alone copy needs one %r in worker.py (Worker.answer_http): update bench/run.py's "
+                           "server_alone_copy to the worker's way of answering POST /invoke" % start)
+    canned = ('        response = (b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nX-Request-Id: "\n'
+              '                    + to_bytes(request_id) + b"\\r\\nContent-Length: 12\\r\\n\\r\\n{\\"ok\\": true}")\n'
+              '        opening = to_bytes(self.provider.start_line(request_id) + "\\n")\n'
+              '        return self.write_answer(pack_rendered(response, 0, opening + b"END\\n", len(opening)))\n')
+    with open(path, "w") as handle:
+        handle.write(text.replace(start, canned + start))
+    return os.path.join(copy, "bootstrap.py")
 
 
 def measuring_copy(directory):
