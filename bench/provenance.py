@@ -5,7 +5,7 @@ changed paths; the bench's own results files do not count) and, for an image, it
 the hash `build.py --print-hashes` computes from the source at that moment (`image_current`). `stale_reason(stamp,
 kind)` says why a stamped figure no longer describes the code at HEAD, or None: no stamp at all (figures from before
 stamps), measured on a dirty tree, an image built from other sources, or a change since the stamp's commit to what
-the figure measures (the runtime and the bench's measuring code; for images also images/ and build.py).
+the figure measures (the runtime and the bench's measuring code; for images also images/, build.py and imagebuild/).
 """
 import datetime
 import json
@@ -22,7 +22,7 @@ OUTPUTS = ("bench/results.json", "bench/results.md", "bench/latency.png", "bench
 #: What each kind of figure measures: a change to these since the stamp's commit makes it stale.
 MEASURED = {
     "host": ("bootstrap", "bench/measure.py", "bench/run.py", "bench/functions", "bench/floors"),
-    "image": ("bootstrap", "images", "build.py", "bench/measure.py", "bench/run.py", "bench/functions",
+    "image": ("bootstrap", "images", "build.py", "imagebuild", "bench/measure.py", "bench/run.py", "bench/functions",
               "bench/floors"),
 }
 
