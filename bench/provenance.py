@@ -19,11 +19,13 @@ DOCKER = "/usr/bin/docker" if os.access("/usr/bin/docker", os.X_OK) else "docker
 #: Files a run writes: their changes do not make a tree dirty.
 OUTPUTS = ("bench/results.json", "bench/results.md", "bench/latency.png", "bench/projects.md", "bench/sdk.md",
            "bench/debugging.md")
-#: What each kind of figure measures: a change to these since the stamp's commit makes it stale.
+#: The bench's measuring code, and what each kind of figure measures: a change to these since the stamp's commit
+#: makes it stale.
+MEASURING = ("bench/measure.py", "bench/run.py", "bench/machine.py", "bench/copies.py", "bench/httpbench.py",
+             "bench/instructions.py", "bench/functions", "bench/floors")
 MEASURED = {
-    "host": ("bootstrap", "bench/measure.py", "bench/run.py", "bench/functions", "bench/floors"),
-    "image": ("bootstrap", "images", "build.py", "imagebuild", "bench/measure.py", "bench/run.py", "bench/functions",
-              "bench/floors"),
+    "host": ("bootstrap",) + MEASURING,
+    "image": ("bootstrap", "images", "build.py", "imagebuild") + MEASURING,
 }
 
 

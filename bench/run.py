@@ -2,11 +2,12 @@
 
 Runs the measurements of issue 6 (`--help` lists the sections and options), merges their figures into bench/results.json
 (a section re-run replaces only its own figures) and renders bench/results.md and bench/latency.png from it.
-Targets are printed as PASS/FAIL lines in the results, never asserted.
+Targets are printed as PASS/FAIL lines in the results, never asserted. This file holds the command, the host and
+Docker sections and the merging; machine.py what they run on, httpbench.py and instructions.py the HTTP and the
+instruction-count sections, copies.py the runtime copies those measure.
 """
 import argparse
 import datetime
-import glob
 import json
 import os
 import platform
@@ -19,113 +20,13 @@ import time
 import measure
 import provenance
 import report
+from httpbench import section_http
+from instructions import section_instructions
+from machine import (BENCH, BOOTSTRAP, DOCKER, ECHO, ROOT, TRIVIAL, VERSIONS, docker_ready, ensure_plotting,
+                     host_pythons, image_exists, image_python, log, python_version)
 
-BENCH = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(BENCH)
-BOOTSTRAP = os.path.join(ROOT, "bootstrap", "bootstrap.py")
-TRIVIAL = os.path.join(BENCH, "functions", "trivial")
-ECHO = os.path.join(BENCH, "floors", "echo.py")
 RESULTS = os.path.join(BENCH, "results.json")
-VERSIONS = ("27", "36", "37")
 SECTIONS = ("host-start", "host-warm", "instructions", "http", "docker-cold", "docker-warm", "sizes")
-DOCKER = "/usr/bin/docker" if os.access("/usr/bin/docker", os.X_OK) else "docker"
-#: functions-framework for the HTTP comparison, in a private venv of the host's Python 3.7.
-FF_REQUIREMENTS = ["functions-framework==3.9.2", "cloudevents<1.11"]
-FF_VENV = os.path.join(ROOT, ".cache", "bench-ff37")
-
-
-def log(text):
-    print(text, flush=True)
-
-
-# -- tools ---------------------------------------------------------------------------------------------------------
-
-def ensure_plotting():
-    """matplotlib in this interpreter: the `bench` extra of pyproject.toml, installed when missing."""
-    try:
-        import matplotlib  # noqa: F401
-        return
-    except ImportError:
-        pass
-    import tomllib
-    with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
-        requirements = tomllib.load(handle)["project"]["optional-dependencies"]["bench"]
-    log("installing the bench extra of pyproject.toml: %s" % " ".join(requirements))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet"] + requirements, check=True)
-
-
-def ensure_wrk():
-    """Debian's wrk for the HTTP section: installed with apt-get when missing and we are root; else None."""
-    if shutil.which("wrk"):
-        return shutil.which("wrk")
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        log("  installing Debian's wrk")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], env=env,
-                       stdout=subprocess.DEVNULL)
-    return shutil.which("wrk")
-
-
-# -- interpreters and images ---------------------------------------------------------------------------------------
-
-def host_python(version):
-    """The host interpreter for 27/36/37, its runtime byte-compiled: $BENCH_PY27..., else pyenv's newest X.Y.*;
-    None when absent."""
-    python = find_python(version)
-    return compile_runtime(python) if python else None
-
-
-def host_pythons(opts, results):
-    """(version, host interpreter) for each version asked for; a version without one is noted in `results`."""
-    for version in opts.versions:
-        python = host_python(version)
-        if python:
-            yield version, python
-        else:
-            results[version] = {"skipped": "no host Python %s (set BENCH_PY%s)" % (version, version)}
-
-
-def find_python(version):
-    explicit = os.environ.get("BENCH_PY%s" % version)
-    if explicit:
-        return explicit
-    dotted = "%s.%s" % (version[0], version[1:])
-    candidates = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/%s.*/bin/python" % dotted)),
-                        key=lambda p: [int(x) for x in p.split("/versions/")[1].split("/")[0].split(".")])
-    if candidates:
-        return candidates[-1]
-    return shutil.which("python%s" % dotted)
-
-
-def compile_runtime(python, tree=None):
-    """Byte-compile the runtime for `python` (up-to-date files are skipped), as the image build does: a stale or
-    missing .pyc would make every start compile the package (PYTHONDONTWRITEBYTECODE is set on the machines here)."""
-    subprocess.run([python, "-m", "compileall", "-q", tree or os.path.join(ROOT, "bootstrap")], check=True,
-                   stdout=subprocess.DEVNULL)
-    return python
-
-
-def python_version(python):
-    out = subprocess.run([python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-                         capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def docker_ready():
-    try:
-        return subprocess.run([DOCKER, "info"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def image_exists(tag):
-    return subprocess.run([DOCKER, "image", "inspect", tag], capture_output=True).returncode == 0
-
-
-def image_python(tag):
-    out = subprocess.run([DOCKER, "run", "--rm", "--entrypoint", "python", tag, "-c",
-                          "import sys; print('%d.%d.%d' % sys.version_info[:3])"], capture_output=True, text=True)
-    return out.stdout.strip()
 
 
 # -- sections ------------------------------------------------------------------------------------------------------
@@ -294,196 +195,6 @@ def section_sizes(opts):
             sizes[tag] = int(inspect.stdout.strip())
             log("  %-24s %7.1f MB" % (tag, sizes[tag] / 1e6))
     return {"bytes": sizes}
-
-
-# -- HTTP ----------------------------------------------------------------------------------------------------------
-
-def ensure_functions_framework(python):
-    """A private venv of the host's Python 3.7 with functions-framework (installed once, under .cache/)."""
-    exe = os.path.join(FF_VENV, "bin", "functions-framework")
-    if os.path.exists(exe):
-        return exe
-    log("  installing %s into %s" % (" ".join(FF_REQUIREMENTS), FF_VENV))
-    subprocess.run([python, "-m", "venv", FF_VENV], check=True)
-    subprocess.run([os.path.join(FF_VENV, "bin", "python"), "-m", "pip", "install", "--quiet"] + FF_REQUIREMENTS,
-                   check=True)
-    return exe
-
-
-def ff_command(ff, port):
-    """functions-framework's app under gunicorn with as many workers as CPUs (gthread, as functions-framework runs
-    it), so that the peer may use every CPU as `--instances` does."""
-    gunicorn = os.path.join(os.path.dirname(ff), "gunicorn")
-    app = "functions_framework:create_app(target='invoke', source=%r)" % os.path.join(BENCH, "functions", "ff", "main.py")
-    return [gunicorn, "--workers", str(os.cpu_count() or 1), "--worker-class", "gthread", "--threads", "8",
-            "--bind", "127.0.0.1:%d" % port, "--timeout", "0", "--log-level", "error", app]
-
-
-def http_server(argv, port, url, cwd=None):
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            cwd=cwd)
-    try:
-        measure.wait_http(port, 60, proc)
-        status, body = measure.check_http(url)
-        if status != 200 or json.loads(body) != {"ok": True}:
-            raise RuntimeError("%s answered %s %r" % (url, status, body[:200]))
-    except Exception:
-        proc.kill()
-        proc.wait()
-        raise
-    return proc
-
-
-def stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-#: The HTTP section's connection counts and the runtime's servers (--instances 1 and 2).
-HTTP_CONNECTIONS = (1, 8, 32)
-HTTP_INSTANCES = (1, 2)
-#: The ceiling of the serving side, measured at 8 connections beside them: the runtime's server with a worker that
-#: answers every request at once with a fixed response (`server_alone_copy`).
-SERVER_ALONE = "fnruntime server alone (worker answers at once)"
-
-
-def http_name(instances):
-    return "fnruntime" if instances == 1 else "fnruntime --instances %d" % instances
-
-
-def section_http(opts):
-    """`POST /invoke` keep-alive with wrk at 1, 8 and 32 connections: ours with --instances 1 and 2 vs
-    functions-framework under gunicorn with a worker per CPU, host Python 3.7."""
-    if not ensure_wrk():
-        return {"skipped": "wrk is not installed (apt-get install wrk)"}
-    python = host_python("37")
-    if not python:
-        return {"skipped": "no host Python 3.7 for functions-framework"}
-    ff = ensure_functions_framework(python)
-    scratch = tempfile.mkdtemp(prefix="bench-wrk-")
-    servers = dict((http_name(n), lambda port, n=n: (
-        [python, BOOTSTRAP, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "--serve",
-         "http:127.0.0.1:%d" % port, "--instances", str(n)], "http://127.0.0.1:%d/invoke" % port))
-        for n in HTTP_INSTANCES)
-    servers["functions-framework"] = lambda port: (ff_command(ff, port), "http://127.0.0.1:%d/" % port)
-    alone = server_alone_copy(scratch)
-    servers[SERVER_ALONE] = lambda port: (
-        [python, alone, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "--serve",
-         "http:127.0.0.1:%d" % port], "http://127.0.0.1:%d/invoke" % port)
-    results = {"python": python_version(python), "seconds": opts.http_seconds, "repeats": opts.repeats,
-               "cpus": os.cpu_count(), "servers": {name: {} for name in servers}}
-    for connections in HTTP_CONNECTIONS:
-        for repeat in range(opts.repeats):
-            for name, make in servers.items():
-                if name == SERVER_ALONE and connections != 8:
-                    continue
-                port = measure.free_port()
-                argv, url = make(port)
-                busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
-                proc = http_server(argv, port, url)
-                try:
-                    measure.run_wrk(url, connections, 2, scratch)  # warm-up
-                    load_before = measure.loadavg()
-                    figures = measure.run_wrk(url, connections, opts.http_seconds, scratch)
-                    figures["load"] = [load_before, measure.loadavg()]
-                    figures["busy_before"] = busy
-                    if name.startswith("fnruntime"):
-                        figures["memory"] = measure.tree_memory(proc.pid)
-                finally:
-                    stop(proc)
-                results["servers"][name].setdefault(str(connections), []).append(figures)
-                log("  %-26s c=%-2d %8.0f req/s  p50 %7.1f us  p99 %8.1f us  non-2xx %d  load %.2f" % (
-                    name, connections, figures["per_second"], figures["p50_us"] or 0, figures["p99_us"] or 0,
-                    figures["non_2xx"], load_before))
-    shutil.rmtree(scratch, ignore_errors=True)
-    return results
-
-
-def server_alone_copy(directory):
-    """A copy of the runtime whose worker answers each `POST /invoke` at once with a fixed 200 response and its two
-    log lines, running no handler and measuring nothing: what the server side alone (the poll loop, HTTP parsing,
-    the queue, the pool, the relay of the worker's answer, the access line) can serve on this machine."""
-    copy = os.path.join(directory, "alone", "bootstrap")
-    shutil.copytree(os.path.join(ROOT, "bootstrap"), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    path = os.path.join(copy, "fnruntime", "worker.py")
-    with open(path) as handle:
-        text = handle.read()
-    start = '        line, _, body = payload.partition(b"\\n")\n'
-    if text.count(start) != 1:
-        raise RuntimeError("the server-alone copy needs one %r in worker.py (Worker.answer_http): update bench/run.py's "
-                           "server_alone_copy to the worker's way of answering POST /invoke" % start)
-    canned = ('        response = (b"HTTP/1.1 200 OK\\r\\nContent-Type: application/json\\r\\nX-Request-Id: "\n'
-              '                    + to_bytes(request_id) + b"\\r\\nContent-Length: 12\\r\\n\\r\\n{\\"ok\\": true}")\n'
-              '        opening = to_bytes(self.provider.start_line(request_id) + "\\n")\n'
-              '        return self.write_answer(pack_rendered(response, 0, opening + b"END\\n", len(opening)))\n')
-    with open(path, "w") as handle:
-        handle.write(text.replace(start, canned + start))
-    return os.path.join(copy, "bootstrap.py")
-
-
-def measuring_copy(directory):
-    """A byte-compiled copy of the runtime whose instances end their worker with SIGTERM alone instead of SIGSTOP then
-    SIGKILL (processtree.Family.end), and whose workers get SIGTERM, not SIGKILL, when their supervisor ends
-    (processtree.end_with_parent), so that callgrind can write the worker's counts; nothing else differs."""
-    copy = os.path.join(directory, "bootstrap")
-    shutil.copytree(os.path.join(ROOT, "bootstrap"), copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    path = os.path.join(copy, "fnruntime", "processtree.py")
-    with open(path) as handle:
-        text = handle.read()
-    stop, kill = "signal_pid(pid, signal.SIGSTOP)", "signal_pid(pid, signal.SIGKILL)"
-    orphaned = "PR_SET_PDEATHSIG, int(signal.SIGKILL)"
-    if text.count(stop) != 1 or text.count(kill) != 1 or text.count(orphaned) != 1:
-        raise RuntimeError("the measuring copy needs one %r, one %r and one %r in processtree.py: update bench/run.py's "
-                           "measuring_copy to the runtime's way of ending an instance" % (stop, kill, orphaned))
-    with open(path, "w") as handle:
-        handle.write(text.replace(stop, "pass").replace(kill, "signal_pid(pid, signal.SIGTERM)").replace(
-            orphaned, "PR_SET_PDEATHSIG, int(signal.SIGTERM)"))
-    return os.path.join(copy, "bootstrap.py")
-
-
-def section_instructions(opts):
-    """Instruction counts (valgrind's callgrind) of the same runs: repeatable whatever the machine's load."""
-    if not shutil.which("valgrind"):
-        return {"skipped": "valgrind is not installed (apt-get install valgrind)"}
-    results = {}
-    for version, python in host_pythons(opts, results):
-        scratch = tempfile.mkdtemp(prefix="bench-copy-")
-        try:
-            bootstrap = measuring_copy(scratch)
-            figures = {"python": python_version(python)}
-            figures["python_pass"] = sum(measure.callgrind_totals([python, "-c", "pass"]).values())
-            if bootstrap:
-                compile_runtime(python, os.path.dirname(bootstrap))
-                oneshot = [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "{}"]
-                totals = measure.callgrind_totals(oneshot)
-                pids = sorted(totals)
-                figures["oneshot_supervisor"] = totals[pids[0]]
-                figures["oneshot_worker"] = totals[pids[1]] if len(pids) > 1 else None
-            figures["floor_round_trip"] = measure.instructions_per_round_trip([python, ECHO, "stdio"])
-            if bootstrap:
-                figures["runtime_round_trip"] = measure.instructions_per_round_trip(
-                    [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "--serve", "stdio",
-                     "index.handler"])
-            if bootstrap and version == "37" and opts.http_instructions:
-                ff = ensure_functions_framework(python)
-                figures["http_request"] = {
-                    "fnruntime": measure.instructions_per_http_request(
-                        lambda port: [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler",
-                                      "--serve", "http:127.0.0.1:%d" % port], "/invoke"),
-                    "functions-framework": measure.instructions_per_http_request(
-                        lambda port: ff_command(ff, port), "/")}
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        results[version] = figures
-        log("  %s: python -c pass %.1fM; one-shot supervisor %.1fM; round trip floor %.0fk, runtime %.0fk" % (
-            figures["python"], figures["python_pass"] / 1e6, figures.get("oneshot_supervisor", 0) / 1e6,
-            sum(figures["floor_round_trip"].values()) / 1e3,
-            sum(figures.get("runtime_round_trip", {}).values()) / 1e3))
-    return results
 
 
 RUNNERS = {"host-start": section_host_start, "instructions": section_instructions, "host-warm": section_host_warm,
