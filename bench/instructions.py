@@ -5,7 +5,7 @@ import os
 import shutil
 import tempfile
 
-import measure
+import callgrind
 from copies import measuring_copy
 from httpbench import ensure_functions_framework, ff_command
 from machine import ECHO, TRIVIAL, compile_runtime, host_pythons, log, python_version
@@ -21,26 +21,26 @@ def section_instructions(opts):
         try:
             bootstrap = measuring_copy(scratch)
             figures = {"python": python_version(python)}
-            figures["python_pass"] = sum(measure.callgrind_totals([python, "-c", "pass"]).values())
+            figures["python_pass"] = sum(callgrind.callgrind_totals([python, "-c", "pass"]).values())
             if bootstrap:
                 compile_runtime(python, os.path.dirname(bootstrap))
                 oneshot = [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "{}"]
-                totals = measure.callgrind_totals(oneshot)
+                totals = callgrind.callgrind_totals(oneshot)
                 pids = sorted(totals)
                 figures["oneshot_supervisor"] = totals[pids[0]]
                 figures["oneshot_worker"] = totals[pids[1]] if len(pids) > 1 else None
-            figures["floor_round_trip"] = measure.instructions_per_round_trip([python, ECHO, "stdio"])
+            figures["floor_round_trip"] = callgrind.instructions_per_round_trip([python, ECHO, "stdio"])
             if bootstrap:
-                figures["runtime_round_trip"] = measure.instructions_per_round_trip(
+                figures["runtime_round_trip"] = callgrind.instructions_per_round_trip(
                     [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "--serve", "stdio",
                      "index.handler"])
             if bootstrap and version == "37" and opts.http_instructions:
                 ff = ensure_functions_framework(python)
                 figures["http_request"] = {
-                    "fnruntime": measure.instructions_per_http_request(
+                    "fnruntime": callgrind.instructions_per_http_request(
                         lambda port: [python, bootstrap, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler",
                                       "--serve", "http:127.0.0.1:%d" % port], "/invoke"),
-                    "functions-framework": measure.instructions_per_http_request(
+                    "functions-framework": callgrind.instructions_per_http_request(
                         lambda port: ff_command(ff, port), "/")}
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
