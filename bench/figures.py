@@ -1,4 +1,4 @@
-"""What bench/results.json's figures say, for the page (report.py) and its target lines (targets.py): the targets'
+"""What bench/results.json's figures say, for the page (report.py) and its target lines (verdicts.py): the targets'
 thresholds, medians and spreads over repeats, the sections and versions present, STALE marks (provenance.py), and
 whether a measured run had an error answer (then its verdict is FAIL, whatever its speed).
 """

@@ -5,13 +5,13 @@
 provenance.py); they are marked STALE wherever they show. A verdict is FAIL whenever a measured run had an error
 answer (framed `"ok": false`, HTTP non-2xx, socket errors), whatever its speed.
 The hand-written analysis in bench/analysis.md is appended to the generated page as it is. The figures' helpers are
-in figures.py, the target lines in targets.py, the plot in plot.py.
+in figures.py, the target lines in verdicts.py, the plot in plot.py.
 """
 import os
 
 from figures import BENCH, annotated, median_of, sections, spread, stale_mark, versions_of  # noqa: F401
 from plot import plot
-from targets import target_lines, targets_text  # noqa: F401
+from verdicts import target_lines, targets_text  # noqa: F401
 
 # -- tables --------------------------------------------------------------------------------------------------------
 
