@@ -57,11 +57,12 @@ test-all: venv ## the whole pytest suite against the images as built (no engine 
 test: system-packages venv engine-up build ## everything: engine up, build the images (cached layers reused), the whole pytest suite
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
-bench: venv ## every benchmark: bench/run.py (BENCH_ARGS, e.g. "--only http"), then projects.py, sdk.py, debugging.py
+bench: venv ## every benchmark: bench/run.py (BENCH_ARGS, e.g. "--only http"), then projects.py, sdk.py, debugging.py, then the page again
 	$(PYTHON) bench/run.py $(BENCH_ARGS)
 	$(if $(BENCH_ARGS),,$(PYTHON) bench/projects.py)
 	$(if $(BENCH_ARGS),,$(PYTHON) bench/sdk.py)
 	$(if $(BENCH_ARGS),,$(PYTHON) bench/debugging.py)
+	$(if $(BENCH_ARGS),,$(PYTHON) bench/run.py --report-only)
 
 demo: system-packages venv engine-up ## build runtime:py36 only (DEMO_PY=27|37 for another) and run examples/hello in it
 	$(PYTHON) build.py --py $(DEMO_PY) --provider union
