@@ -24,6 +24,18 @@ class ServingSupervisor(Supervisor):
     """A Supervisor of the serve pool (pool.py): `invoke_call` for cold starts and whatever the worker must not take
     as it came, `forward_call` for the rest."""
 
+    def __init__(self, *args, **kwargs):
+        Supervisor.__init__(self, *args, **kwargs)
+        # a request handed ahead to the busy worker (pipeline.py): its log's sink until it runs, and the log reader
+        # that splits the log pipe between the two (MarkerSplit) while it waits
+        self.next_sink = self.split = None
+        self.forwarding_now = False  # the call running is a forwarded request's (only such may have one ahead)
+
+    def pump_logs(self, w):
+        """Move whatever the worker has written to its log pipe into the invocation's log (through the marker split
+        while a request is handed ahead)."""
+        (w or self.worker).pump_logs(self.split or self.sink)
+
     def forward_call(self, payload, http=None):
         """Serve a request in the warm worker without decoding it here: a client's request frame (its JSON payload),
         or with `http` = (invocation type, keep-alive) the body of an HTTP `POST /invoke`. A call ending in a

@@ -41,10 +41,7 @@ class Supervisor(object):
         self.unpacked = unpack_zip(config.zip_path) if config.zip_path and code_dir is None else None
         self.code_dir = code_dir or self.unpacked or config.code_dir
         self.worker = None
-        self.sink = None
-        # a request handed ahead to the busy worker (pipeline.py): its log's sink until it runs, and the log reader
-        self.next_sink = self.split = None
-        self.forwarding_now = False  # the call running is a forwarded request's (only such may have one ahead)
+        self.sink = None  # the running invocation's log
         self.request_ids = request_ids or RequestIds(style=self.provider.request_id_style)
         # cold starts: whether one imported the handler, the failure of the last one that did not, and the `loaded`
         # message of a worker started ahead of any request (preload.Preload), which the first request takes as its own
@@ -248,7 +245,7 @@ class Supervisor(object):
 
     def pump_logs(self, w):
         """Move whatever the worker has written to its log pipe into the invocation's log."""
-        (w or self.worker).pump_logs(self.split or self.sink)
+        (w or self.worker).pump_logs(self.sink)
 
     def message_of(self, payload, seconds, started):
         """The worker's message in an answer's payload; the failure message of an exit when there is none, or when
