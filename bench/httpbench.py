@@ -1,6 +1,8 @@
 """The HTTP section of `make bench`: `POST /invoke` keep-alive under wrk at 1, 8 and 32 connections, the runtime with
 `--instances 1` and `--instances 2` against Google's functions-framework under gunicorn with a worker per CPU, and at
-8 connections the serving side's ceiling (`copies.server_alone_copy`).
+8 connections the serving side's ceiling (`copies.server_alone_copy`) and the two serving designs' floors
+(bench/floors/lend.py: the server relaying to its workers, as the runtime does, or lending them the connections)
+with the runtime's per-invocation essentials in their workers.
 """
 import json
 import os
@@ -11,6 +13,11 @@ import tempfile
 import measure
 from copies import server_alone_copy
 from machine import BENCH, ROOT, TRIVIAL, BOOTSTRAP, ensure_wrk, host_python, log, python_version
+
+#: The serving designs' floors (bench/floors/lend.py), measured at 8 connections: name -> (design, instances).
+FLOORS = {"floor: relay, 1 worker": ("relay", 1), "floor: relay, 2 workers": ("relay", 2),
+          "floor: lend, 1 worker": ("lend", 1), "floor: lend, 2 workers": ("lend", 2)}
+LEND_FLOOR = os.path.join(BENCH, "floors", "lend.py")
 
 #: functions-framework for the HTTP comparison, in a private venv of the host's Python 3.7.
 FF_REQUIREMENTS = ["functions-framework==3.9.2", "cloudevents<1.11"]
@@ -95,12 +102,15 @@ def section_http(opts):
     servers[SERVER_ALONE] = lambda port: (
         [python, alone, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "--serve",
          "http:127.0.0.1:%d" % port], "http://127.0.0.1:%d/invoke" % port)
+    for name, (design, instances) in FLOORS.items():
+        servers[name] = lambda port, design=design, instances=instances: (
+            [python, LEND_FLOOR, str(port), str(instances), design], "http://127.0.0.1:%d/invoke" % port)
     results = {"python": python_version(python), "seconds": opts.http_seconds, "repeats": opts.repeats,
                "cpus": os.cpu_count(), "servers": {name: {} for name in servers}}
     for connections in HTTP_CONNECTIONS:
         for repeat in range(opts.repeats):
             for name, make in servers.items():
-                if name == SERVER_ALONE and connections != 8:
+                if (name == SERVER_ALONE or name in FLOORS) and connections != 8:
                     continue
                 port = measure.free_port()
                 argv, url = make(port)
