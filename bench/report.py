@@ -202,7 +202,9 @@ def render(results, png_path, stale=None):
                 "are not counted). One-shot: the supervisor process from the interpreter's start to its exit, and "
                 "the worker (a fork: its count includes what the supervisor ran before forking it); measured on a "
                 "copy of the runtime whose supervisor ends the idle worker with SIGTERM rather than SIGKILL so that "
-                "the worker's counts get written. Round trip: per framed invocation over stdio, from the difference "
+                "the worker's counts get written, and whose timed looks at a busy worker (the serve loop's tick, "
+                "the memory sampling: every 10 ms) come 50 times less often, as often per invocation as at full speed "
+                "(copies.CALLGRIND_SLOWDOWN). Round trip: per framed invocation over stdio, from the difference "
                 "between 600 and 100 invocations.", "", meta_line(instructions), "",
                 table(["Python", "python -c pass", "one-shot supervisor", "one-shot worker", "round trip floor "
                        "(supervisor + worker)", "round trip runtime (supervisor + worker)", "ratio"],
