@@ -96,7 +96,7 @@ def lending_worker(channel, instance):
             pass
         sock.detach()
         os.close(fds[0])
-        channel.send(b"D" + ("%s %s %s 200 %d\n" % (request.method, request.target, request.version,
+        channel.send(b"D" + ("%s %s %s\" 200 %d\n" % (request.method, request.target, request.version,
                                                     len(response))).encode("ascii") + log)
 
 
