@@ -71,7 +71,10 @@ def lending_worker(channel, instance):
     provider, request_ids, pid = providers.get("jdcloud"), RequestIds(), os.getpid()
     while True:
         fds = array.array("i")
-        message, ancillary, _, _ = channel.recvmsg(1, socket.CMSG_LEN(fds.itemsize))
+        try:
+            message, ancillary, _, _ = channel.recvmsg(1, socket.CMSG_LEN(fds.itemsize))
+        except OSError:  # the server is gone
+            return
         if not message:
             return
         for level, kind, data in ancillary:
@@ -79,8 +82,13 @@ def lending_worker(channel, instance):
                 fds.frombytes(data[:fds.itemsize])
         sock = socket.socket(fileno=fds[0])
         sock.setblocking(True)
+        parser, requests = HttpParser("127.0.0.1"), []
         try:
-            requests = HttpParser("127.0.0.1").feed(sock.recv(65536))
+            while not requests:  # a client may send the head and the body in two writes
+                data = sock.recv(65536)
+                if not data:
+                    break
+                requests = parser.feed(data)
         except OSError:  # reset by the client
             requests = []
         if not requests:
