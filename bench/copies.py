@@ -1,6 +1,7 @@
 """Copies of the runtime changed for one measurement (`patched_copy`), each checked to still find what it changes,
 else it says what to update: `measuring_copy` for callgrind (instances end with SIGTERM so that every process writes
-its counts; timed looks as often per invocation as at full speed), `server_alone_copy` for the serving side's ceiling (a worker that answers at once).
+its counts; timed looks as often per invocation as at full speed), `server_alone_copy` for the serving side's ceiling
+(a worker that answers at once).
 """
 import os
 import shutil

@@ -130,7 +130,7 @@ class Server(object):
         self.callbacks = {}
         self.watch(self.listener.fileno(), self.accept)
         self.conns = {}  # fd -> (socket, parser)
-        self.waiting = []  # connections (fds) ready for a worker, in arrival order
+        self.waiting = []  # ready for a worker, in arrival order: fds (lend), (socket, request) pairs (relay)
         self.workers = []  # [channel, what was handed to it and is not answered yet]
         for number in range(1, instances + 1):
             # message boundaries kept (SOCK_SEQPACKET): a request lent ahead and its answer never run together
@@ -175,11 +175,10 @@ class Server(object):
         except OSError:  # reset by the client
             return self.close(fd)
         if self.relay:
-            data = head
-            if not data:
+            if not head:
                 return self.close(fd)
-            for request in parser.feed(data):
-                self.waiting.append((fd, request))
+            for request in parser.feed(head):
+                self.waiting.append((sock, request))
         else:
             if head != PREFIX:  # the real design answers these itself; here only the end of a client
                 return self.close(fd)
@@ -195,11 +194,9 @@ class Server(object):
 
     def hand(self, worker, item):
         if self.relay:
-            fd, request = item
-            worker[0].send(b"B" + request.body)
+            worker[0].send(b"B" + item[1].body)
         else:
-            fd = item
-            worker[0].sendmsg([b"L"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))])
+            worker[0].sendmsg([b"L"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [item]))])
         worker[1].append(item)
 
     def done(self, worker):
@@ -218,10 +215,10 @@ class Server(object):
         data = worker[0].recv(65536)
         size, _, rest = data.partition(b"\n")
         response, log = rest[:int(size)], rest[int(size):]
-        fd, request = worker[1].pop(0)
-        if fd in self.conns:  # else the client left meanwhile
+        sock, request = worker[1].pop(0)
+        if sock.fileno() != -1:  # else the client left meanwhile (and its descriptor may be another client's now)
             try:
-                self.conns[fd][0].send(response)
+                sock.send(response)
             except OSError:
                 pass
         os.write(2, log + ('fnruntime: 127.0.0.1 "%s %s %s" 200 %d\n' % (

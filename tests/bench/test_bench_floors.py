@@ -4,7 +4,6 @@ result, from one of the workers, and its log reaches standard error; in both des
 answered errors or nothing would make its figures meaningless (the HTTP section also counts non-2xx answers)."""
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -13,13 +12,11 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+
+from measure import free_port, wait_http  # noqa: E402
+
 FLOOR = os.path.join(ROOT, "bench", "floors", "lend.py")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.parametrize("design", ["relay", "lend"])
@@ -28,14 +25,7 @@ def test_a_floor_answers_every_request_of_concurrent_keep_alive_clients(design, 
     log = open(str(tmp_path / "stderr"), "wb")
     proc = subprocess.Popen([sys.executable, FLOOR, str(port), "2", design], stdout=subprocess.DEVNULL, stderr=log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the floor did not start listening"
-                time.sleep(0.05)
+        wait_http(port, 30, proc)
         answers, failures = [], []
 
         def client():
