@@ -54,7 +54,7 @@ class ServingSupervisor(Supervisor):
     def forward_message(self, payload, http, ahead=False):
         """(request id, the frame handing `payload` to the worker); `ahead`: flagged as handed to a busy worker."""
         request_id = self.request_ids()
-        kind, body = (FORWARD, payload) if http is None else (FORWARD_HTTP, to_bytes("%s %d\n" % http) + payload)
+        kind, body = (FORWARD, payload) if http is None else (FORWARD_HTTP, ("%s %d\n" % http).encode("ascii") + payload)
         return request_id, pack_forward(kind.lower() if ahead else kind, request_id, body)  # handed ahead: pipeline.py
 
     def forwarding(self, w, payload, http):

@@ -23,6 +23,16 @@ CONTROL = re.compile(br"[\x00-\x08\x0a-\x1f\x7f]")
 #: A well-formed header line: a token, a colon, a value without control characters (outer blanks dropped).
 HEADER_LINE = re.compile(br"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f])?)[ \t]*$")
 TARGET = re.compile(br"^[\x21-\x7e]+$")
+#: The usual head, whole, as text: an upper-case method, an origin-form target, HTTP/1.1 or 1.0, and well-formed
+#: header lines (HEADER_LINE's, with CRLF endings). Matched in one go (`HttpParser.usual_request`); any other head is
+#: parsed line by line, which also says what is wrong with it.
+USUAL_HEAD = re.compile(u"([A-Z]+) (/[\x21-\x7e]*) (HTTP/1\\.[01])((?:\r\n[!#$%&'*+\\-.^_`|~0-9A-Za-z]+:[ \t]*"
+                        u"(?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f])?[ \t]*)*)\\Z")
+#: One header line of a head USUAL_HEAD matched (each starts with CRLF there).
+USUAL_HEADER = re.compile(u"\r\n([!#$%&'*+\\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x08\x0a-\x1f\x7f]*"
+                          u"[^\x00-\x20\x7f])?)[ \t]*")
+#: The headers that say how a request is framed.
+FRAMING = frozenset(["connection", "transfer-encoding", "content-length", "expect"])
 #: Request header asking for the log's end -> the response header that carries it (base64).
 LOG_TAIL_HEADERS = (("x-log-type", "X-Log-Result"), ("x-fc-log-type", "X-Fc-Log-Result"))
 #: Reply headers the server owns: hop-by-hop ones and the body's framing.
@@ -59,6 +69,7 @@ class HttpRequest(object):
         self.path = path
 
     def header(self, name, default=None):
+        """The first value of header `name` (lower case)."""
         for key, value in self.headers:
             if key == name:
                 return value
@@ -66,6 +77,25 @@ class HttpRequest(object):
 
     def header_values(self, name):
         return [value for key, value in self.headers if key == name]
+
+
+def frame_request(request):
+    """Note on `request` the values of its framing headers ({name: [value, ...]}: `framing`), the first of every
+    `x-` header (`extras`, for what a POST /invoke asks for: `invocation_type`, `log_tails`) and whether the
+    connection stays open (`keep_alive`), in one pass over its headers. Its `framing`."""
+    framing, extras = {}, {}
+    for name, value in request.headers:
+        if name in FRAMING:
+            framing.setdefault(name, []).append(value)
+        elif name[:2] == "x-" and name not in extras:
+            extras[name] = value
+    request.framing, request.extras = framing, extras
+    if "connection" in framing:
+        connection = set(token.strip().lower() for value in framing["connection"] for token in value.split(","))
+        request.keep_alive = "close" not in connection if request.version == "HTTP/1.1" else "keep-alive" in connection
+    else:
+        request.keep_alive = request.version == "HTTP/1.1"
+    return framing
 
 
 def quoted(value):
@@ -169,6 +199,11 @@ class HttpParser(object):
         return True
 
     def start_request(self, head, items):
+        request = self.usual_request(head)
+        if request is not None:
+            self.request = request
+            self.plan_body(request, items, request.framing)
+            return
         if head.endswith(b"\r"):  # the head ended with "\r\n\n"
             head = head[:-1]
         lines = head.replace(b"\r\n", b"\n").split(b"\n")  # each line without the one "\r" that ended it
@@ -190,14 +225,24 @@ class HttpParser(object):
         request = HttpRequest(method.decode("ascii"), target.decode("ascii"), version.decode("ascii"), headers,
                               peer=self.peer)
         self.request = request
-        # the headers that say how the request is framed, in one pass
-        framing = {"connection": [], "transfer-encoding": [], "content-length": [], "expect": []}
-        for name, value in headers:
-            if name in framing:
-                framing[name].append(value)
-        connection = set(token.strip().lower() for value in framing["connection"] for token in value.split(","))
-        request.keep_alive = "close" not in connection if version == b"HTTP/1.1" else "keep-alive" in connection
-        self.plan_body(request, items, framing)
+        self.plan_body(request, items, frame_request(request))
+
+    def usual_request(self, head):
+        """The HttpRequest of a head USUAL_HEAD matches, read in one go (the same as line by line would), else
+        None."""
+        try:
+            match = USUAL_HEAD.match(head.decode("utf-8"))
+        except UnicodeDecodeError:
+            return None
+        if match is None:
+            return None
+        method, target, version, lines = match.groups()
+        headers = [(name.lower(), value) for name, value in USUAL_HEADER.findall(lines)]
+        if len(headers) > MAX_HEADERS:
+            return None  # refused line by line
+        request = HttpRequest(method, target, version, headers, peer=self.peer)
+        frame_request(request)
+        return request
 
     def parse_headers(self, lines):
         if len(lines) > MAX_HEADERS:
@@ -221,8 +266,8 @@ class HttpParser(object):
         return headers
 
     def plan_body(self, request, items, framing):
-        encodings, lengths = framing["transfer-encoding"], framing["content-length"]
-        expect = framing["expect"][0] if framing["expect"] else None
+        encodings, lengths = framing.get("transfer-encoding"), framing.get("content-length")
+        expect = framing["expect"][0] if "expect" in framing else None
         if expect is not None and expect.lower() != "100-continue":
             raise HttpError(417, "Expect: %s is not supported (only 100-continue)" % expect)
         if encodings:
@@ -238,7 +283,8 @@ class HttpParser(object):
                 items.append(CONTINUE)
             return
         if lengths:
-            values = set(v.strip() for value in lengths for v in value.split(","))
+            values = set(lengths) if len(lengths) == 1 and lengths[0].isdigit() else \
+                set(v.strip() for value in lengths for v in value.split(","))
             if len(values) != 1 or not list(values)[0].isdigit():
                 raise HttpError(400, "malformed Content-Length %s: expected one number of bytes" % quoted(", ".join(lengths)))
             length = int(values.pop())
@@ -320,8 +366,11 @@ INVOCATION_TYPE_HEADERS = (("x-invocation-type", {"requestresponse": "RequestRes
 def invocation_type(request, default):
     """The invocation type a request asks for in its headers (AWS-style or FC's), else `default`; HttpError 400 when
     the header holds something else."""
+    extras = request.extras
+    if not extras:
+        return default
     for name, values in INVOCATION_TYPE_HEADERS:
-        value = request.header(name)
+        value = extras.get(name)
         if value is not None:
             if value.lower() not in values:
                 raise HttpError(400, "%s must be one of %s, got %s" % (name, ", ".join(sorted(set(
@@ -333,4 +382,7 @@ def invocation_type(request, default):
 
 def log_tails(request):
     """The response headers asked for with the end of the invocation's log (`X-Log-Type: Tail` and FC's)."""
-    return [answer for asked, answer in LOG_TAIL_HEADERS if (request.header(asked) or "").lower() == "tail"]
+    extras = request.extras
+    if not extras:
+        return []
+    return [answer for asked, answer in LOG_TAIL_HEADERS if (extras.get(asked) or "").lower() == "tail"]

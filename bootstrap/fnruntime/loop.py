@@ -174,7 +174,8 @@ class Server(object):
             if data is None and self.stopping:
                 self.stop_refused += 1  # read while the server drains: answered as a queued one is
                 data = job.refuse(self)
-            elif data is None and conn.queued == 1 and self.waiting() >= QUEUE_REQUESTS and not self.pool.free():
+            elif data is None and conn.queued == 1 and len(self.queue) + 1 >= QUEUE_REQUESTS and \
+                    self.waiting() >= QUEUE_REQUESTS and not self.pool.free():  # (at most one is handed ahead)
                 self.write_stderr(to_bytes("fnruntime: %s; refused with TooManyRequests" % self.throttle_message()))
                 data = job.throttle(self)
         except Exception:

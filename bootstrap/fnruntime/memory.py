@@ -176,6 +176,25 @@ def status_field(status, name):
         return None
 
 
+#: The size fields `own_kb` reads, in the order Linux (4.5 and later) writes them, one after the other.
+SIZE_FIELDS = [b"VmHWM:", b"VmRSS:", b"RssAnon:", b"RssFile:", b"RssShmem:"]
+
+
+def size_fields(status):
+    """(VmHWM, VmRSS, RssAnon, RssFile, RssShmem) of a /proc/PID/status text, in kB, None for those absent: read in
+    one go where they stand together, as they do since Linux 4.5 (once per invocation: it is worth it), else one by
+    one."""
+    at = status.find(b"\nVmHWM:")
+    if at >= 0:
+        lines = [line.split() for line in status[at + 1:at + 512].split(b"\n", 5)[:5]]
+        try:
+            if [line[0] for line in lines] == SIZE_FIELDS:
+                return [int(line[1]) for line in lines]
+        except (IndexError, ValueError):
+            pass
+    return [status_field(status, name) for name in SIZE_FIELDS]
+
+
 #: os.waitid (Python 3.3+) with WNOWAIT: whether this process has any child, of any of its threads, in one system
 #: call that reaps nothing; None on 2.7 (the main thread's children file is read instead).
 WAITID = getattr(os, "waitid", None)
@@ -201,11 +220,9 @@ def own_kb(pid=None):
     """The figure of the rule for this process (its peak estimate, see above) and every process under it now."""
     me = pid or os.getpid()
     status = OWN_STATUS.read(me)
-    anon, shmem = status_field(status, b"RssAnon:"), status_field(status, b"RssShmem:")
+    hwm, rss, anon, file_kb, shmem = size_fields(status)
     now = anon + (shmem or 0) if anon is not None else process_kb(me)
-    hwm, file_kb = status_field(status, b"VmHWM:"), status_field(status, b"RssFile:")
     peak = (hwm or 0) - file_kb if file_kb is not None else 0
-    rss = status_field(status, b"VmRSS:")
     PEAK_AT_REST[0] = hwm is not None and rss is not None and hwm <= rss
     others = []
     if has_children():  # `pid` is this process's own (the worker passes it to spare a getpid)

@@ -42,6 +42,7 @@ class Instance(object):
         self.ahead = None  # (conn, reply, call) of the request handed ahead to its busy worker (pipeline.py)
         self.seconds = self.started = self.deadline = self.next_check = None
         self.fds = ()
+        self.watched = None  # the WorkerProcess whose pipes it watches
         self.hold = None
         self.idle_since = monotonic()
         self.stale = False  # --watch: the code changed while it ran; its worker ends when it finishes
@@ -109,24 +110,36 @@ class Instance(object):
             self.fault()
 
     def watch(self):
-        """Watch the worker's pipes (still watched from its last step when they are the same worker's)."""
+        """Watch the worker's pipes (still watched from its last invocation when it is the same worker: an idle
+        instance's are unwatched only when its worker ends, or when they have something for it, see `on_log`)."""
         w = self.supervisor.worker
-        if self.fds and self.fds[0] == w.log_fd and self.fds[1] == w.response_fd:
+        if self.watched is w:
             return
         self.unwatch()
-        self.fds = (w.log_fd, w.response_fd)
+        self.watched, self.fds = w, (w.log_fd, w.response_fd)
         self.pool.server.set_mask(w.log_fd, select.POLLIN, self.on_log)
         self.pool.server.set_mask(w.response_fd, select.POLLIN, self.on_answer)
 
     def unwatch(self):
         for fd in self.fds:
             self.pool.server.set_mask(fd, 0, None)
-        self.fds = ()
+        self.fds, self.watched = (), None
+
+    def end_worker(self):
+        """End the worker of this idle instance (its next request starts cold)."""
+        self.unwatch()
+        self.supervisor.kill()
 
     def on_log(self, events):
+        if self.call is None:  # idle: what it prints now is read with its next invocation, which it belongs to
+            self.unwatch()
+            return
         self.supervisor.pump_logs(None)
 
     def on_answer(self, events):
+        if self.call is None:  # idle: it ended, or wrote where only answers go; its next request finds out which
+            self.unwatch()
+            return
         try:
             message = self.supervisor.take_answer(self.seconds, self.started, read=bool(events))
         except Exception:
@@ -183,11 +196,13 @@ class Pool(object):
         self.server = None
         self.preloading = False
         self.code_watch = None
+        self.pipelined = size == 1 and not config.debug_port  # and no --watch: see below (pipeline.py)
         if config.watch and (config.zip_path or self.code_dir):
             self.code_watch = ZipWatch(config.zip_path, self.code_dir) if config.zip_path else CodeWatch(self.code_dir)
             # Workers are forked from here and then write no bytecode: a .pyc written in the same second as an edit
             # of the same size would look current to the next cold start.
             sys.dont_write_bytecode = True
+            self.pipelined = False
 
     def check_code(self):
         """--watch: when the code folder changed since the last look, no warm worker may serve the next request."""
@@ -215,7 +230,7 @@ class Pool(object):
             pass
         for instance in warm:
             if instance.call is None:
-                instance.supervisor.kill()
+                instance.end_worker()
             else:
                 instance.stale = True
 
@@ -271,7 +286,7 @@ class Pool(object):
     def ahead_target(self):
         """The instance a queued request may be handed ahead to (pipeline.py): with --instances 1 only, its one
         instance running a forwarded request, warm, nothing handed ahead yet, no --watch or debugger; else None."""
-        if self.size != 1 or len(self.instances) != 1 or self.code_watch is not None or self.config.debug_port:
+        if not self.pipelined or not self.instances:
             return None
         instance = self.instances[0]
         if instance.call is None or instance.ahead is not None or instance.stale or \
@@ -312,10 +327,9 @@ class Pool(object):
             if data is not NOT_STARTED:
                 self.server.answer(conn, reply, data)
             return
-        instance.unwatch()  # idle: nothing it prints is read until its next invocation, which it belongs to
         if instance.stale:
             instance.stale = False
-            instance.supervisor.kill()
+            instance.end_worker()
         instance.idle_since = monotonic()
         self.idle.append(instance)
         # The next request starts before this answer is sent, so that its worker runs while the server writes.
@@ -334,7 +348,7 @@ class Pool(object):
             return
         for instance in self.idle:
             if instance.supervisor.worker is not None and now - instance.idle_since > self.idle_seconds:
-                instance.supervisor.kill()
+                instance.end_worker()
 
     def close(self):
         for instance in self.instances:

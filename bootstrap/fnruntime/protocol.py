@@ -88,7 +88,7 @@ RENDERED_HEADER = struct.Struct(">IIII")
 def pack_forward(kind, request_id, payload):
     """The frame handing a request (bytes, not decoded) of `kind` (FORWARD, FORWARD_HTTP) and its request id to the
     worker."""
-    return HEADER.pack(len(payload) + len(request_id) + 2) + kind + to_bytes(request_id) + b"\n" + payload
+    return HEADER.pack(len(payload) + len(request_id) + 2) + kind + request_id.encode("ascii") + b"\n" + payload
 
 
 def unpack_forward(payload):
