@@ -115,8 +115,9 @@ class Connection(object):
 
     # reading
     def wants_read(self):
+        server = self.server
         return not (self.read_closed or self.closing or self.closed or self.queued >= MAX_QUEUED_PER_CONNECTION
-                    or self.server.queue_full()
+                    or server.queued_bytes >= server.queue_bytes  # (Server.queue_full)
                     or self.output_size > MAX_BUFFERED_OUTPUT)
 
     def on_events(self, events):

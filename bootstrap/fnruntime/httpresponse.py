@@ -17,6 +17,9 @@ REASONS = {
     500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout", 505: "HTTP Version Not Supported",
 }
+#: The status line of each status REASONS names.
+STATUS_LINES = dict((status, ("HTTP/1.1 %d %s" % (status, reason)).encode("ascii"))
+                    for status, reason in REASONS.items())
 
 
 def header_bytes(value):
@@ -30,7 +33,7 @@ def header_bytes(value):
 def render(status, headers, body, keep_alive=True, head_only=False, length=None):
     """The whole response as one bytes object (one write: no Nagle stall). `length`: the Content-Length to send
     instead of the body's (a HEAD answered with the application's own)."""
-    lines = [b"HTTP/1.1 " + to_bytes("%d %s" % (status, REASONS.get(status, "Unknown")))]
+    lines = [STATUS_LINES.get(status) or b"HTTP/1.1 " + to_bytes("%d %s" % (status, REASONS.get(status, "Unknown")))]
     try:  # the usual headers, all text in latin-1, at once
         lines.append("\r\n".join([name + ": " + value for name, value in headers]).encode("latin-1"))
     except (TypeError, UnicodeError):  # bytes (2.7 str) or other characters among them: one at a time

@@ -154,8 +154,8 @@ class HttpJob(Job):
         else:
             response, log = forwarded.response, forwarded.log
         status, body_size = int(response[9:12]), len(response) - response.find(b"\r\n\r\n") - 4
-        access = to_bytes('fnruntime: %s "%s %s %s" %d %d\n' % (request.peer, request.method, request.target,
-                                                                request.version, status, body_size))
+        access = ('fnruntime: %s "%s %s %s" %d %d\n' % (request.peer, request.method, request.target, request.version,
+                                                         status, body_size)).encode("utf-8")
         server.write_stderr(log + access if server.echo_logs else access)
         return response
 

@@ -49,6 +49,7 @@ class Server(object):
         self.watched = {}  # fd -> (mask, callback)
         self.queue = collections.deque()
         self.queued_bytes = 0
+        self.queue_bytes = QUEUE_BYTES  # (read by connections: queue_full)
         self.connections = set()
         self.listeners = []  # (socket, connection factory, unix path or None)
         self.listening = True
@@ -184,6 +185,9 @@ class Server(object):
             reply.data = data
             conn.deliver()
             return
+        if not self.queue and not self.dispatching and self.pool.free():  # the usual case: it starts at once
+            self.pool.start(conn, reply)
+            return
         self.queue.append((conn, reply))
         self.queued_bytes += job.size
         self.dispatch()
@@ -248,13 +252,13 @@ class Server(object):
 
     def queue_full(self):
         """The waiting requests hold so many bytes that no connection is read."""
-        return self.queued_bytes >= QUEUE_BYTES
+        return self.queued_bytes >= self.queue_bytes
 
     def release(self, job):
         """A queued job leaves the queue; reading resumes everywhere when the queue's bytes fall under the limit."""
-        was_full = self.queued_bytes >= QUEUE_BYTES
+        was_full = self.queue_full()
         self.queued_bytes -= job.size
-        if was_full and self.queued_bytes < QUEUE_BYTES:
+        if was_full and not self.queue_full():
             for conn in list(self.connections):
                 if not conn.closed and not conn.lingering:
                     self.watch(conn)
@@ -265,7 +269,7 @@ class Server(object):
 
     def write_stderr(self, data):
         try:
-            write_all_fd(2, data if data.endswith(b"\n") else data + b"\n")
+            write_all_fd(2, data if data[-1:] == b"\n" else data + b"\n")
         except (IOError, OSError):
             pass
 

@@ -339,7 +339,8 @@ class Pool(object):
 
     def tick(self, now):
         for instance in self.instances:
-            if instance.call is not None:
+            if instance.call is not None and (now >= instance.next_check or now >= instance.deadline or
+                                              instance.hold is not None):
                 instance.tick(now)
 
     def sweep(self, now):

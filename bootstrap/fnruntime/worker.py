@@ -166,7 +166,7 @@ class Worker(object):
             self.leave_if_forked(1, failure)
             self.write_traceback(failure)
             return {"phase": "result", "ok": False, "failure": failure.to_dict(),
-                    "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb(self.pid)}
+                    "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory.own_kb(self.pid)}
         return {"phase": "result", "ok": True, "kind": kind, "result": payload,
                 "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb(self.pid)}
 
@@ -222,7 +222,8 @@ class Worker(object):
             return
         status, headers, body = self.http.outcome_response(self.config, outcome, invocation_type)
         response = self.http.render(status, headers, body, keep_alive == "1")
-        self.write_answer(pack_rendered(response, 0, to_bytes(log_text(opening, closing)), len(to_bytes(opening))))
+        opening = opening.encode("utf-8")
+        self.write_answer(pack_rendered(response, 0, opening + log_text("", closing).encode("utf-8"), len(opening)))
 
     def run_outcome(self, outcome, source, overrides):
         """Run the handler on the event in `source` and conclude `outcome`; the provider's closing log lines. None

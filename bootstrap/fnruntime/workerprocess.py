@@ -31,7 +31,7 @@ def reap_children(block_for=None):
     `block_for` (a WorkerProcess), until that one has exited."""
     while block_for is None or block_for.status is None:
         try:
-            pid, status, usage = os.wait4(-1, 0 if block_for is not None else os.WNOHANG)
+            pid, status = os.waitpid(-1, 0 if block_for is not None else os.WNOHANG)
         except OSError as exc:
             if exc.errno == errno.EINTR:
                 continue
