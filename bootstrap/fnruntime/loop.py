@@ -204,7 +204,7 @@ class Server(object):
                 self.release(reply.job)
                 if not conn.closed:
                     self.pool.start(conn, reply)
-            while self.queue and not self.stopping:
+            while self.queue and not self.stopping and self.pool.pipelined:
                 conn, reply = self.queue[0]
                 if not conn.closed and not self.pool.hand_ahead(conn, reply):
                     break  # it cannot go ahead (pipeline.py): it waits for an instance

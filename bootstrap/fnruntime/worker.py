@@ -168,7 +168,7 @@ class Worker(object):
             return {"phase": "result", "ok": False, "failure": failure.to_dict(),
                     "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory.own_kb(self.pid)}
         return {"phase": "result", "ok": True, "kind": kind, "result": payload,
-                "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory_kb(self.pid)}
+                "duration_ms": (monotonic() - started) * 1000.0, "memory_kb": memory.own_kb(self.pid)}
 
     def call_http_function(self, body, context, request):
         """An FC HTTP function on one request (an event that came without one, over the framed protocol or
