@@ -25,12 +25,15 @@ HEADER_LINE = re.compile(br"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x08
 TARGET = re.compile(br"^[\x21-\x7e]+$")
 #: The usual head, whole, as text: an upper-case method, an origin-form target, HTTP/1.1 or 1.0, and well-formed
 #: header lines (HEADER_LINE's, with CRLF endings). Matched in one go (`HttpParser.usual_request`); any other head is
-#: parsed line by line, which also says what is wrong with it.
+#: parsed line by line, which also says what is wrong with it. A header's value starts and ends with a visible
+#: character here, so that a line matches in one way only: with a value that may start with blanks, a failing head
+#: of many lines with blanks after their colons would be tried in exponentially many ways (session 5's whole-head
+#: expression did that).
 USUAL_HEAD = re.compile(u"([A-Z]+) (/[\x21-\x7e]*) (HTTP/1\\.[01])((?:\r\n[!#$%&'*+\\-.^_`|~0-9A-Za-z]+:[ \t]*"
-                        u"(?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f])?[ \t]*)*)\\Z")
+                        u"(?:[^\x00-\x20\x7f](?:[^\x00-\x08\x0a-\x1f\x7f]*[^\x00-\x20\x7f])?)?[ \t]*)*)\\Z")
 #: One header line of a head USUAL_HEAD matched (each starts with CRLF there).
-USUAL_HEADER = re.compile(u"\r\n([!#$%&'*+\\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x08\x0a-\x1f\x7f]*"
-                          u"[^\x00-\x20\x7f])?)[ \t]*")
+USUAL_HEADER = re.compile(u"\r\n([!#$%&'*+\\-.^_`|~0-9A-Za-z]+):[ \t]*((?:[^\x00-\x20\x7f](?:[^\x00-\x08\x0a-\x1f"
+                          u"\x7f]*[^\x00-\x20\x7f])?)?)[ \t]*")
 #: The headers that say how a request is framed.
 FRAMING = frozenset(["connection", "transfer-encoding", "content-length", "expect"])
 #: Request header asking for the log's end -> the response header that carries it (base64).
