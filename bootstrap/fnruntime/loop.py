@@ -185,7 +185,8 @@ class Server(object):
             reply.data = data
             conn.deliver()
             return
-        if not self.queue and not self.dispatching and self.pool.free():  # the usual case: it starts at once
+        if not self.queue and not self.dispatching and self.pool.free() and self.pool.ahead_instance is None:
+            # the usual case: it starts at once
             self.pool.start(conn, reply)
             return
         self.queue.append((conn, reply))
@@ -193,15 +194,21 @@ class Server(object):
         self.dispatch()
 
     def dispatch(self):
-        """Start queued requests, in arrival order, on the instances that are free (not again from inside a start
-        that finished at once: the loop below goes on with the next)."""
+        """Start waiting requests, in arrival order, on the instances that are free (the one handed ahead to a busy
+        instance first, when it can be taken back: pipeline.py), then hand the next ahead; not again from inside a
+        start that finished at once: the loop below goes on with the next."""
         if self.dispatching:
             return
         self.dispatching = True
         try:
-            while self.queue and not self.stopping and self.pool.free():
-                conn, reply = self.queue.popleft()
-                self.release(reply.job)
+            while not self.stopping and self.pool.free():
+                item = self.pool.take_back() if self.pool.ahead_instance is not None else None  # the oldest waiting
+                if item is None:
+                    if not self.queue:
+                        break
+                    item = self.queue.popleft()
+                    self.release(item[1].job)
+                conn, reply = item
                 if not conn.closed:
                     self.pool.start(conn, reply)
             while self.queue and not self.stopping and self.pool.pipelined:

@@ -24,7 +24,7 @@ from .invocation import RequestIds
 from .preload import Detached, Preload
 from .protocol import write_all_fd
 from .calls import Done
-from .pipeline import NOT_STARTED, cancel_ahead
+from .pipeline import NOT_STARTED, can_take_back, cancel_ahead, take_back
 from .forwarding import ServingSupervisor
 from .watch import CodeWatch, ZipWatch, describe
 from .workerprocess import POLL_SECONDS
@@ -84,6 +84,7 @@ class Instance(object):
         if self.ahead is None:
             return False
         (conn, reply, call), self.ahead = self.ahead, None
+        self.pool.ahead_instance = None
         supervisor = self.supervisor
         if supervisor.worker is None or self.stale:
             supervisor.split = supervisor.next_sink = None
@@ -196,7 +197,10 @@ class Pool(object):
         self.server = None
         self.preloading = False
         self.code_watch = None
-        self.pipelined = size == 1 and not config.debug_port  # and no --watch: see below (pipeline.py)
+        # requests handed ahead (pipeline.py): with more than one instance only where one can be taken back; never
+        # with a debugger or --watch (see below)
+        self.pipelined = not config.debug_port and (size == 1 or can_take_back())
+        self.ahead_instance = None  # the instance holding the request handed ahead (one at most)
         if config.watch and (config.zip_path or self.code_dir):
             self.code_watch = ZipWatch(config.zip_path, self.code_dir) if config.zip_path else CodeWatch(self.code_dir)
             # Workers are forked from here and then write no bytecode: a .pyc written in the same second as an edit
@@ -284,15 +288,28 @@ class Pool(object):
         return Readiness(ready=True, lazy=True)  # nothing tried yet: the first request imports it
 
     def ahead_target(self):
-        """The instance a queued request may be handed ahead to (pipeline.py): with --instances 1 only, its one
-        instance running a forwarded request, warm, nothing handed ahead yet, no --watch or debugger; else None."""
-        if not self.pipelined or not self.instances:
+        """The instance the queue's next request may be handed ahead to (pipeline.py): none when one is ahead already;
+        else, of the instances running a forwarded request, warm, with no --watch or debugger, the one that started
+        its own the earliest (with the same work, the first to be free)."""
+        if not self.pipelined or self.ahead_instance is not None:
             return None
-        instance = self.instances[0]
-        if instance.call is None or instance.ahead is not None or instance.stale or \
-                not instance.supervisor.forwarding_now or instance.supervisor.worker is None:
+        target = None
+        for instance in self.instances:
+            if instance.call is not None and not instance.stale and instance.supervisor.forwarding_now and \
+                    instance.supervisor.worker is not None and (target is None or instance.started < target.started):
+                target = instance
+        return target
+
+    def take_back(self):
+        """An instance is free: the request handed ahead to a busy one, when its worker has not read it yet, comes back
+        to run here (conn, reply); else None (pipeline.take_back)."""
+        instance = self.ahead_instance
+        if instance is None or not take_back(instance.supervisor):
             return None
-        return instance
+        (conn, reply, call), instance.ahead, self.ahead_instance = instance.ahead, None, None
+        call.close()
+        self.busy -= 1
+        return conn, reply
 
     def cancel_ahead(self):
         """SIGTERM: the requests handed ahead that have not begun are not to begin (pipeline.cancel_ahead)."""
@@ -302,7 +319,7 @@ class Pool(object):
 
     def ahead_count(self):
         """How many requests are handed ahead to busy instances and not yet begun."""
-        return sum(1 for instance in self.instances if instance.ahead is not None)
+        return 0 if self.ahead_instance is None else 1
 
     def hand_ahead(self, conn, reply):
         """Hand the queue's next request to the busy instance's worker now: False when it cannot go ahead."""
@@ -312,7 +329,7 @@ class Pool(object):
         call = reply.job.ahead(self.server, instance.supervisor)
         if call is None:
             return False
-        instance.ahead = (conn, reply, call)
+        instance.ahead, self.ahead_instance = (conn, reply, call), instance
         self.busy += 1
         return True
 

@@ -319,3 +319,58 @@ def test_an_instance_idle_past_instance_idle_is_stopped_and_starts_cold_again(se
 def test_bad_instance_options_are_usage_errors(bootstrap, args, message):
     result = bootstrap(["--serve", "tcp:127.0.0.1:0"] + args, servekit.function_dir("counter"))
     assert result.status == 2 and message in result.stderr, result
+
+
+def test_a_request_handed_ahead_to_a_held_instance_is_taken_back_by_the_free_one(serve, tmp_path):
+    """With --instances 2 and one instance held, three clients' fast requests all run on the other one at once: the
+    one handed ahead to the held instance (it started its own the earliest) comes back when the other is free."""
+    served = serve("http", args=["--instances", "2", "--timeout", "120"])
+    hold_all(served, tmp_path, 2, prefix="warm")()  # both instances warm
+    held = hold_all(served, tmp_path, 1, prefix="held")
+    started = time.time()
+    answers = in_threads(3, lambda index: [post(served, {"action": "echo", "n": n}) for n in range(40)])
+    elapsed = time.time() - started
+    (held_answer,) = held()
+    assert held_answer[0] == 200, held_answer
+    held_instance = held_answer[1]["x-function-instance"]
+    flat = [a for client in answers for a in client]
+    assert all(a[0] == 200 for a in flat), [a for a in flat if a[0] != 200][:3]
+    assert set(a[1]["x-function-instance"] for a in flat) == set(["1", "2"]) - set([held_instance])
+    assert elapsed < 20, elapsed
+
+
+@pytest.mark.parametrize("failure, error_type", [("crash", "ProcessExited"), ("timeout", "FunctionTimeout")])
+def test_a_request_handed_ahead_to_an_instance_that_fails_runs_once_on_its_fresh_instance(serve, tmp_path, failure,
+                                                                                          error_type):
+    """With --instances 2, both busy: the next request goes ahead to the one that started first; that one crashes (or
+    times out) before reaching it, so the request runs once, on the instance that replaces it, with its own time (the
+    other instance starts its invocation 2 s later, so it times out 2 s later: it is released before that)."""
+    served = serve("http", args=["--instances", "2", "--timeout", "4"])
+    hold_all(served, tmp_path, 2, prefix="warm")()  # both instances warm
+    first, first_marker, first_release = servekit.hold_event(tmp_path, "first")
+    if failure == "crash":
+        first["then"] = "crash"
+    results = {}
+
+    def run(name, body):
+        results[name] = post(served, body)
+
+    failing = threading.Thread(target=run, args=("first", first))
+    failing.start()
+    servekit.wait_for_path(first_marker, served)
+    if failure == "timeout":
+        time.sleep(2)
+    held = hold_all(served, tmp_path, 1, prefix="other")
+    ahead = threading.Thread(target=run, args=("ahead", {"action": "echo", "n": 7}))
+    ahead.start()
+    time.sleep(0.5)  # the server has read it: it is handed ahead to the first instance
+    if failure == "crash":
+        servekit.release(first_release)
+    failing.join(60)
+    ahead.join(60)
+    ((held_status, held_headers, _),) = held()
+    assert results["first"][1].get("x-function-error-type") == error_type, results["first"]
+    status, headers, body = results["ahead"]
+    assert status == 200 and json.loads(body)["n"] == 7, results["ahead"]
+    assert headers["x-function-instance"] == results["first"][1]["x-function-instance"], (headers, results["first"])
+    assert held_status == 200 and held_headers["x-function-instance"] != headers["x-function-instance"]

@@ -4,8 +4,9 @@ count (default): a module-level counter, {"count", "pid"}; crash: os._exit(3); s
 (default 60, for timeouts), then counts; oom: allocates 16 MB at a time until stopped; raise: ValueError;
 flood: writes "flood-begin" straight to fd 1, then event["mb"] MB of log lines (half os.write to fd 1, half print),
 then "flood-end"; echo: returns the event; hold: creates the file event["marker"] (the request is in flight), then
-waits until the file event["release"] exists (at most event["seconds"], default 60), then counts, so a test signals
-the server while an invocation is known to run and lets it finish when it chooses.
+waits until the file event["release"] exists (at most event["seconds"], default 60), then counts (or, with "then":
+"crash", ends as crash does), so a test signals the server while an invocation is known to run and lets it finish
+when it chooses.
 """
 import json
 import os
@@ -74,7 +75,10 @@ def handler(event, context):
     if action == "echo":
         return event
     if action == "hold":
-        return hold(event["marker"], event["release"], event.get("seconds", 60))
+        result = hold(event["marker"], event["release"], event.get("seconds", 60))
+        if event.get("then") == "crash":
+            os._exit(3)
+        return result
     return count()
 
 
