@@ -1,6 +1,7 @@
-"""`--serve ADDRESS`: the warm entry point. It parses the address (address.py), sets up the instance pool (pool.py),
-the serve loop (loop.py) and its listener or stdio connection (framed.py, httpserver.py), and runs the loop until
-SIGTERM or SIGINT; `main` returns the exit status (0, or 1 when stdio input ended in the middle of a frame).
+"""`--serve ADDRESS`: the warm entry point. It parses the address (address.py), keeps the server to one CPU
+(affinity.py), sets up the instance pool (pool.py), the serve loop (loop.py) and its listener or stdio connection
+(framed.py, httpserver.py), and runs the loop until SIGTERM or SIGINT; `main` returns the exit status (0, or 1 when
+stdio input ended in the middle of a frame).
 """
 from __future__ import absolute_import, division, print_function
 
@@ -9,6 +10,7 @@ import signal
 import sys
 
 from .address import describe, listen, parse_address, set_cloexec
+from .affinity import pin
 from .cluster import container_memory_limit, memory_warning, platform_address, stop_report
 from .compat import monotonic, to_bytes
 from .errors import UsageError
@@ -53,6 +55,7 @@ def main(config):
         sys.stderr.write("fnruntime: --debug-port: serving one instance at a time while debugging (not the %d of "
                          "--instances)\n" % instances)
         instances = 1
+    pin(config.environ)  # before the first worker is forked (affinity.py)
     pool = Pool(config, instances, config.instance_idle)
     try:
         listener = None if address.kind == "stdio" else listen(address)

@@ -13,6 +13,7 @@ import select
 import sys
 
 from . import memory, worker as worker_module
+from .affinity import release
 from .compat import monotonic, signal
 from .errors import RUNTIME_DIR
 from .processtree import Family
@@ -139,6 +140,7 @@ class WorkerProcess(object):
         if pid == 0:  # the worker; never returns
             for fd in (request_write, response_read, log_read):
                 os.close(fd)
+            release()  # every CPU the server could use (affinity.py)
             worker_module.run(config, provider, code_dir, os.path.dirname(RUNTIME_DIR),
                               request_read, response_write, log_write, parent, instance)
         for fd in (request_read, response_write, log_write):
