@@ -202,7 +202,7 @@ class Server(object):
         self.dispatching = True
         try:
             while not self.stopping and self.pool.free():
-                item = self.pool.take_back() if self.pool.ahead_instance is not None else None  # the oldest waiting
+                item = self.pool.take_back()  # the oldest waiting, when one is ahead and can come back
                 if item is None:
                     if not self.queue:
                         break

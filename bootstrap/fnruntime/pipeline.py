@@ -24,7 +24,7 @@ import struct
 import termios
 
 from .calls import Done
-from .compat import monotonic, to_bytes
+from .compat import monotonic, signal, to_bytes
 from .invocation import may_exceed_limit
 from .logsink import LogSink
 from .protocol import CANCEL_AHEAD, pack_payload, write_all_fd
@@ -149,7 +149,6 @@ def take_back(supervisor):
         os.close(back)
     supervisor.split = supervisor.next_sink = None
     if len(data) < split.size:  # cannot happen (see above); the worker would wait for the rest: it ends instead
-        import signal
         os.kill(w.pid, signal.SIGKILL)
     return True
 

@@ -83,8 +83,7 @@ class Instance(object):
         again at the head of the queue. False when there was none."""
         if self.ahead is None:
             return False
-        (conn, reply, call), self.ahead = self.ahead, None
-        self.pool.ahead_instance = None
+        conn, reply, call = self.withdraw_ahead()
         supervisor = self.supervisor
         if supervisor.worker is None or self.stale:
             supervisor.split = supervisor.next_sink = None
@@ -100,6 +99,13 @@ class Instance(object):
         except Exception:
             self.fault()
         return True
+
+    def withdraw_ahead(self):
+        """The request handed ahead to this instance is no longer waiting on it (it runs now, here or on a free
+        instance, or waits again): (conn, reply, call)."""
+        (conn, reply, call), self.ahead = self.ahead, None
+        self.pool.ahead_instance = None
+        return conn, reply, call
 
     def advance(self, message):
         try:
@@ -306,7 +312,7 @@ class Pool(object):
         instance = self.ahead_instance
         if instance is None or not take_back(instance.supervisor):
             return None
-        (conn, reply, call), instance.ahead, self.ahead_instance = instance.ahead, None, None
+        conn, reply, call = instance.withdraw_ahead()
         call.close()
         self.busy -= 1
         return conn, reply
