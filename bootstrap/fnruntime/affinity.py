@@ -4,7 +4,8 @@ CPUs it may use, and every worker it forks gets all of them back (`release`), so
 The server and a worker hand each request to each other through pipes. When the scheduler puts the worker that the
 server just woke on the server's own CPU, one of the two waits for the other while another CPU idles: with
 `--instances 2` at 8 connections on two CPUs, about a quarter of the two stood idle. Kept to one CPU, the server
-leaves the others to the workers (the same run: 24% idle -> 12%, 3,560 -> 4,590 requests/s, bench/analysis.md).
+leaves the others to the workers: with the hand-ahead of several instances (pipeline.py), 24% idle -> 12 to 16%,
+3,410 -> 4,175 to 4,590 requests/s in interleaved runs; neither gained much alone (bench/analysis.md).
 
 `FUNCTION_SERVER_CPU`: unset, the CPU the server starts on (so that servers started side by side spread out);
 a number, that CPU; `any`, no pinning. Nothing changes with one CPU, or where the interpreter cannot set a process's
