@@ -79,7 +79,7 @@ def test_help_exits_0(bootstrap):
     assert run.status == 0, describe(run)
     text = run.stdout.decode("utf-8") + run.stderr
     for option in ("--provider", "--timeout", "--memory", "--initializer", "--name", "--zip", "--event-file",
-                   "--invocation-type", "--code"):
+                   "--invocation-type", "--code", "FUNCTION_SERVER_CPU"):
         assert option in text, "--help does not mention %s" % option
 
 
