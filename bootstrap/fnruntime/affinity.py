@@ -8,13 +8,15 @@ leaves the others to the workers: with the hand-ahead of several instances (pipe
 3,410 -> 4,175 to 4,590 requests/s in interleaved runs; neither gained much alone (bench/analysis.md).
 
 `FUNCTION_SERVER_CPU`: unset, the CPU the server starts on (so that servers started side by side spread out);
-a number, that CPU; `any`, no pinning. Nothing changes with one CPU, or where the interpreter cannot set a process's
-CPUs (Python 2.7 has no os.sched_setaffinity).
+a number, that CPU; `any`, no pinning. Nothing changes with one CPU. Python 2.7 has no os.sched_setaffinity: there
+libc's sched_setaffinity is called through `_ctypes` (libc.py), and the CPUs allowed are read from /proc/self/status;
+where neither can be had, nothing changes and the setting is not read.
 """
 from __future__ import absolute_import, division, print_function
 
 import os
 
+from . import libc
 from .errors import UsageError
 
 ENVIRONMENT = "FUNCTION_SERVER_CPU"
@@ -51,20 +53,61 @@ def choose(setting, allowed, now):
     return now if now in allowed else max(allowed)
 
 
+def cpu_list(text):
+    """The CPUs of a kernel CPU list ("0-3,6"), as a set."""
+    cpus = set()
+    for part in text.strip().split(","):
+        low, _, high = part.partition("-")
+        cpus.update(range(int(low), int(high or low) + 1))
+    return cpus
+
+
+def own_cpus():
+    """The CPUs this process may use, or None where that cannot be known."""
+    if hasattr(os, "sched_getaffinity"):
+        return set(os.sched_getaffinity(0))
+    try:
+        with open("/proc/self/status") as status:
+            return cpu_list([line.split(":", 1)[1] for line in status if line.startswith("Cpus_allowed_list:")][0])
+    except (IOError, OSError, IndexError, ValueError):
+        return None
+
+
+def setter():
+    """A function keeping this process to a set of CPUs, or None where the interpreter cannot."""
+    if hasattr(os, "sched_setaffinity"):
+        return lambda cpus: os.sched_setaffinity(0, cpus)
+    call = libc.function("sched_setaffinity")  # (pid, size of the mask in bytes, the mask: a bit per CPU)
+    if call is None:
+        return None
+
+    def keep_to(cpus):
+        mask = bytearray(8 * (max(cpus) // 64 + 1))  # whole unsigned longs, as the kernel's cpu_set_t
+        for cpu in cpus:
+            mask[cpu // 8] |= 1 << (cpu % 8)
+        if call(0, len(mask), bytes(mask)) != 0:
+            raise OSError("sched_setaffinity(%s) failed" % sorted(cpus))
+    return keep_to
+
+
+#: the function that set the server's CPUs, for `release` (None when it did not pin)
+SETTER = []
+
+
 def pin(environ):
     """Keep this (the server's) process to one CPU, as FUNCTION_SERVER_CPU says: the CPU, or None."""
-    if not hasattr(os, "sched_setaffinity"):
+    keep_to, allowed = setter(), own_cpus()
+    if keep_to is None or not allowed:
         return None
-    allowed = set(os.sched_getaffinity(0))
     cpu = choose(environ.get(ENVIRONMENT), allowed, current_cpu())
     if cpu is None:
         return None
-    os.sched_setaffinity(0, [cpu])
-    ALLOWED[:] = sorted(allowed)
+    keep_to([cpu])
+    ALLOWED[:], SETTER[:] = sorted(allowed), [keep_to]
     return cpu
 
 
 def release():
     """In a forked worker: every CPU the server could use before it pinned itself."""
     if ALLOWED:
-        os.sched_setaffinity(0, ALLOWED)
+        SETTER[0](ALLOWED)

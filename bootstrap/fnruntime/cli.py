@@ -29,7 +29,7 @@ def build_parser():
               "       %(prog)s COMMAND [ARGS...]   (e.g. python -c '...', pip install ...)",
         description="Run a cloud-style Python handler(event, context) once, or serve it warm. Every option has an "
                     "environment variable (in brackets); the providers' own names (SCF_FUNCTION_*, FC_*) work too.",
-        epilog="Serve modes keep the server process to one CPU (its workers get them all; not on Python 2.7): "
+        epilog="Serve modes keep the server process to one CPU (its workers get them all): "
                "FUNCTION_SERVER_CPU=N picks that CPU, FUNCTION_SERVER_CPU=any turns it off. "
                "Exit status: 0 success, 1 function error (the error body is on stdout), 2 bad usage.")
     parser.add_argument("handler", nargs="?", metavar="HANDLER",

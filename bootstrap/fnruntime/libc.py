@@ -1,5 +1,6 @@
-"""C library functions that the standard library does not wrap (fflush, prctl), called through `_ctypes` directly:
-importing the `ctypes` package around them would cost 5 to 23 ms, a third of a cold worker's own work.
+"""C library functions that the standard library does not wrap (fflush, prctl; sched_setaffinity on 2.7), called
+through `_ctypes` directly: importing the `ctypes` package around them would cost 5 to 23 ms, a third of a cold
+worker's own work.
 """
 from __future__ import absolute_import, division, print_function
 
