@@ -1,5 +1,6 @@
-"""`--instances N` in each image (contract section 8): the promises of tests/serve/test_serve_instances.py, run
-against runtime:py27, runtime:py36 and runtime:py37 instead of the host interpreters.
+"""`--instances N` in each image (contract section 8): the promises of tests/serve/test_serve_instances.py and of
+tests/serve/test_serve_affinity.py (the server keeps to one CPU, its workers have them all), run against
+runtime:py27, runtime:py36 and runtime:py37 instead of the host interpreters.
 
 The same test functions, with a `serve` fixture that starts the image (`docker run`, host networking so that the
 server's connections are the host's: /proc/net/tcp shows them, and 129 clients need no proxy) with tests/functions
@@ -19,6 +20,8 @@ from containerkit import TAGS, docker_cli, image_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "serve"))
 import servekit  # noqa: E402
+from test_serve_affinity import (  # noqa: E402,F401  (collected here, run against the images)
+    test_function_server_cpu_picks_the_cpu_or_any, test_the_server_keeps_to_one_cpu_and_its_workers_have_them_all)
 from test_serve_instances import (  # noqa: E402,F401  (collected here, run against the images)
     test_a_failure_under_load_replaces_only_its_instance, test_a_long_request_does_not_delay_another_clients_request,
     test_each_instance_keeps_its_own_module_state, test_four_instances_answer_eight_concurrent_300ms_requests_in_under_a_second,
@@ -31,10 +34,17 @@ pytestmark = pytest.mark.docker
 
 
 class ContainerProcess(object):
-    """What the tests use of a server's process, for a container: signals, exit status."""
+    """What the tests use of a server's process, for a container: signals, exit status, the host's pid of its PID 1
+    (the runtime)."""
 
     def __init__(self, docker, name):
         self.docker, self.name = docker, name
+
+    @property
+    def pid(self):
+        done = subprocess.run([self.docker, "inspect", "-f", "{{.State.Pid}}", self.name], capture_output=True,
+                              timeout=60, text=True)
+        return int(done.stdout.strip())
 
     def send_signal(self, signum):
         subprocess.run([self.docker, "kill", "-s", str(int(signum)), self.name], capture_output=True, timeout=60)
