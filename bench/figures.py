@@ -1,6 +1,7 @@
 """What bench/results.json's figures say, for the page (report.py) and its target lines (verdicts.py): the targets'
 thresholds, medians and spreads over repeats, the sections and versions present, STALE marks (provenance.py), and
-whether a measured run had an error answer (then its verdict is FAIL, whatever its speed).
+whether a measured run had an error answer (then its verdict is FAIL, whatever its speed) or ran while the host
+stole CPU time (said beside the verdict).
 """
 import copy
 import os
@@ -77,6 +78,20 @@ def answer_problems(runs):
     if sockets:
         problems.append("socket errors: %s" % "; ".join(sockets[:2]))
     return problems
+
+
+#: A run during which the host took more than this share of the CPUs' time ran on a crowded host.
+STOLEN = 0.05
+
+
+def stolen(runs):
+    """A note when some of `runs` ran while the host stole more than STOLEN of the CPUs' time, else ""."""
+    steals = [r["steal"] for r in runs if r.get("steal") is not None]
+    crowded = [s for s in steals if s > STOLEN]
+    if not crowded:
+        return ""
+    return " (%d of %d runs under CPU steal over %.0f%%, up to %.0f%%: the host took part of the CPUs)" % (
+        len(crowded), len(steals), 100 * STOLEN, 100 * max(crowded))
 
 
 def checked(ok, runs):

@@ -106,7 +106,11 @@ def section_http(opts):
         servers[name] = lambda port, design=design, instances=instances: (
             [python, LEND_FLOOR, str(port), str(instances), design], "http://127.0.0.1:%d/invoke" % port)
     results = {"python": python_version(python), "seconds": opts.http_seconds, "repeats": opts.repeats,
+               "max_steal": opts.max_steal,
                "cpus": os.cpu_count(), "servers": {name: {} for name in servers}}
+    # The host's steal swings from none to 40% of the CPUs within minutes here: each round waits for a calm host,
+    # out of one budget for the section (a host that stays crowded costs it once, not at every round).
+    steal_budget = [2.0 * opts.quiet_wait]
     for connections in HTTP_CONNECTIONS:
         for repeat in range(opts.repeats):
             for name, make in servers.items():
@@ -115,20 +119,22 @@ def section_http(opts):
                 port = measure.free_port()
                 argv, url = make(port)
                 busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+                steal = measure.wait_calm_host(opts.max_steal, steal_budget, log)
                 proc = http_server(argv, port, url)
                 try:
                     measure.run_wrk(url, connections, 2, scratch)  # warm-up
-                    load_before = measure.loadavg()
+                    load_before, steal_before = measure.loadavg(), measure.cpu_steal_counter()
                     figures = measure.run_wrk(url, connections, opts.http_seconds, scratch)
+                    figures["steal"] = measure.steal_between(steal_before, measure.cpu_steal_counter())
                     figures["load"] = [load_before, measure.loadavg()]
-                    figures["busy_before"] = busy
+                    figures["busy_before"], figures["steal_before"] = busy, steal
                     if name.startswith("fnruntime"):
                         figures["memory"] = measure.tree_memory(proc.pid)
                 finally:
                     stop(proc)
                 results["servers"][name].setdefault(str(connections), []).append(figures)
-                log("  %-26s c=%-2d %8.0f req/s  p50 %7.1f us  p99 %8.1f us  non-2xx %d  load %.2f" % (
+                log("  %-26s c=%-2d %8.0f req/s  p50 %7.1f us  p99 %8.1f us  non-2xx %d  load %.2f  steal %.0f%%" % (
                     name, connections, figures["per_second"], figures["p50_us"] or 0, figures["p99_us"] or 0,
-                    figures["non_2xx"], load_before))
+                    figures["non_2xx"], load_before, 100 * figures["steal"]))
     shutil.rmtree(scratch, ignore_errors=True)
     return results

@@ -111,8 +111,14 @@ def http_rows(http):
                 continue
             rows.append([name + stale_mark(http), connections, spread(runs, "per_second", "%.0f"),
                          spread(runs, "p50_us", "%.0f"), spread(runs, "p99_us", "%.0f"),
-                         sum(r.get("non_2xx", 0) for r in runs), busy_load(runs)])
+                         sum(r.get("non_2xx", 0) for r in runs), busy_load(runs), steal_range(runs)])
     return rows
+
+
+def steal_range(runs):
+    """The share of the CPUs' time the host stole during the runs (lowest-highest), or - where not recorded."""
+    steals = [r["steal"] for r in runs if r.get("steal") is not None]
+    return "%.0f-%.0f%%" % (100 * min(steals), 100 * max(steals)) if steals else "-"
 
 
 def busy_load(runs):
@@ -223,8 +229,12 @@ def render(results, png_path, stale=None):
                 "`wrk -t1 -cN -d%ds --latency` posting `{}`, against `--serve http:127.0.0.1:PORT` and Google's "
                 "functions-framework 3.9.2 (under gunicorn, gthread, with as many workers as CPUs: %s) serving the "
                 "same trivial handler, both on the host's Python %s; a 2-second warm-up first. wrk shares the CPUs "
-                "with the server." % (http["seconds"], http.get("cpus", "?"), http["python"]), "", meta_line(http), "",
-                table(["server", "connections", "requests/s", "p50 us", "p99 us", "non-2xx", "busy / load"],
+                "with the server. Each round waits for a calm host (CPU steal under %s, probed with every CPU busy, "
+                "within one budget for the section); `steal` is the share of the CPUs' time the host took during the "
+                "runs." % (http["seconds"], http.get("cpus", "?"), http["python"],
+                           "%.0f%%" % (100 * http["max_steal"]) if "max_steal" in http else "a bound (not recorded)"),
+                "", meta_line(http), "",
+                table(["server", "connections", "requests/s", "p50 us", "p99 us", "non-2xx", "busy / load", "steal"],
                       http_rows(http))]
     memory = memory_rows(s)
     if memory:

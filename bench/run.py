@@ -265,6 +265,9 @@ def parse_args(argv):
     parser.add_argument("--max-busy", dest="max_load", type=float, default=0.2,
                         help="before each measurement, wait until other processes keep less than this fraction of "
                              "the CPUs busy (default 0.2)")
+    parser.add_argument("--max-steal", dest="max_steal", type=float, default=0.05,
+                        help="HTTP rounds wait (within twice --quiet-wait in all) while the host steals more than this "
+                             "fraction of the CPUs' time, probed with every CPU busy")
     parser.add_argument("--quiet-wait", dest="quiet_wait", type=int, default=120,
                         help="longest wait (s) for a quiet machine before measuring anyway")
     parser.add_argument("--no-http-instructions", dest="http_instructions", action="store_false",

@@ -1,7 +1,7 @@
 """The PASS/FAIL target lines of bench/results.md (issue 6's and issue 12's targets) from the results' figures.
 """
 from figures import (COLD_RATIO, HTTP_TARGETS, RSS_MB, SOCKET_P50_US, WARM_RATIO, annotated, checked, median_of,
-                     sections, stale_mark, verdict, versions_of)
+                     sections, stale_mark, stolen, verdict, versions_of)
 
 
 def target_lines(results, stale=None):
@@ -48,12 +48,14 @@ def target_lines(results, stale=None):
             if not (ours and peer):
                 continue
             result, note = checked(ours >= ratio * peer, every_run)
+            note += stolen(runs + peer_runs)
             lines.append("- %s HTTP `%s` at 8 connections at least %.1fx functions-framework at its best of %d runs "
                          "(gunicorn, %s workers; Python %s): x%.2f (%.0f vs %.0f requests/s)%s%s" % (
                              result, name, ratio, len(peer_runs), http.get("cpus", "?"), http["python"], ours / peer,
                              ours, peer, note, stale_mark(http)))
             if p99 and peer_p50:
                 result, note = checked(p99 < peer_p50, every_run)
+                note += stolen(runs + peer_runs)
                 lines.append("- %s HTTP `%s` p99 at 8 connections below functions-framework's best p50: %.0f vs %.0f us"
                              "%s%s" % (result, name, p99, peer_p50, note, stale_mark(http)))
     elif "skipped" in http:
