@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
+import load
 import measure
 from copies import server_alone_copy
 from machine import BENCH, ROOT, TRIVIAL, BOOTSTRAP, ensure_wrk, host_python, log, python_version
@@ -118,15 +119,15 @@ def section_http(opts):
                     continue
                 port = measure.free_port()
                 argv, url = make(port)
-                busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
-                steal = measure.wait_calm_host(opts.max_steal, steal_budget, log)
+                busy = load.wait_quiet(opts.max_load, opts.quiet_wait, log)
+                steal = load.wait_calm_host(opts.max_steal, steal_budget, log)
                 proc = http_server(argv, port, url)
                 try:
                     measure.run_wrk(url, connections, 2, scratch)  # warm-up
-                    load_before, steal_before = measure.loadavg(), measure.cpu_steal_counter()
+                    load_before, steal_before = load.loadavg(), load.cpu_steal_counter()
                     figures = measure.run_wrk(url, connections, opts.http_seconds, scratch)
-                    figures["steal"] = measure.steal_between(steal_before, measure.cpu_steal_counter())
-                    figures["load"] = [load_before, measure.loadavg()]
+                    figures["steal"] = load.steal_between(steal_before, load.cpu_steal_counter())
+                    figures["load"] = [load_before, load.loadavg()]
                     figures["busy_before"], figures["steal_before"] = busy, steal
                     if name.startswith("fnruntime"):
                         figures["memory"] = measure.tree_memory(proc.pid)

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 
+import load
 import measure
 import provenance
 import report
@@ -35,7 +36,7 @@ def section_host_start(opts):
     """The bootstrap's own start (one-shot, trivial handler) on the host interpreter vs `python -c pass`."""
     results = {}
     for version, python in host_pythons(opts, results):
-        busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+        busy = load.wait_quiet(opts.max_load, opts.quiet_wait, log)
         figures = measure.compare_starts(
             [python, "-c", "pass"],
             [python, BOOTSTRAP, "--code", TRIVIAL, "--provider", "jdcloud", "index.handler", "{}"],
@@ -54,20 +55,20 @@ def framed_pair(opts, floor_server, subject_server, label):
     memory = None
     for repeat in range(opts.repeats):
         for kind, factory in (("floor", floor_server), ("subject", subject_server)):
-            busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+            busy = load.wait_quiet(opts.max_load, opts.quiet_wait, log)
             server = factory()
             try:
                 warmup_errors = measure.round_trips(server.channel, opts.warmup, 0)[2]
                 pids = measure.descendants(server.root_pid())
                 cpu_before = measure.cpu_seconds(pids)
-                load_before = measure.loadavg()
+                load_before = load.loadavg()
                 latencies, rate, errors = measure.round_trips(server.channel, opts.invocations, 0)
                 cpu_after = measure.cpu_seconds(pids)
                 figures = measure.latency_figures(latencies, rate)
                 figures["error_answers"] = warmup_errors + errors
                 figures["cpu_us_per_invocation"] = sum(cpu_after[p] - cpu_before[p] for p in pids) \
                     / opts.invocations * 1e6
-                figures["load"] = [load_before, measure.loadavg()]
+                figures["load"] = [load_before, load.loadavg()]
                 figures["busy_before"] = busy
                 figures["quantiles_us"] = measure.quantiles_for_plot(latencies)
                 if kind == "subject" and memory is None:
@@ -169,7 +170,7 @@ def section_docker_cold(opts):
         if not image_exists(tag):
             results[version] = {"skipped": "image %s not built (make build PY=%s)" % (tag, version)}
             continue
-        busy = measure.wait_quiet(opts.max_load, opts.quiet_wait, log)
+        busy = load.wait_quiet(opts.max_load, opts.quiet_wait, log)
         figures = measure.compare_starts(
             [DOCKER, "run", "--rm", "--entrypoint", "python", tag, "-c", "pass"],
             [DOCKER, "run", "--rm", "-v", "%s:/var/task:ro" % TRIVIAL, tag, "--provider", "jdcloud",

@@ -1,6 +1,6 @@
 """The HTTP section's CPU steal: measured on this machine's real /proc/stat with every CPU spinning (an idle virtual
 CPU shows none), spent out of one waiting budget, recorded per run, and said beside a verdict whose runs ran on a
-crowded host (the verdict itself unchanged). bench/measure.py and bench/report.py; no wrk."""
+crowded host (the verdict itself unchanged). bench/load.py and bench/report.py; no wrk."""
 import os
 import sys
 import time
@@ -8,7 +8,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 
-import measure  # noqa: E402
+import load  # noqa: E402
 import report  # noqa: E402
 
 
@@ -21,7 +21,7 @@ def idle_counter():
 def test_the_probe_keeps_every_cpu_busy_and_gives_a_fraction():
     before = idle_counter()
     started = time.monotonic()
-    steal = measure.probe_steal(0.5)
+    steal = load.probe_steal(0.5)
     elapsed = time.monotonic() - started
     after = idle_counter()
     assert 0.0 <= steal <= 1.0, steal
@@ -31,17 +31,17 @@ def test_the_probe_keeps_every_cpu_busy_and_gives_a_fraction():
 
 
 def test_steal_between_is_the_stolen_share_of_all_cpu_time():
-    assert measure.steal_between((1000, 10), (2000, 260)) == 0.25
-    assert measure.steal_between((5, 5), (5, 5)) == 0.0
+    assert load.steal_between((1000, 10), (2000, 260)) == 0.25
+    assert load.steal_between((5, 5), (5, 5)) == 0.0
 
 
 def test_the_wait_spends_the_sections_budget_once():
     budget, said = [0.0], []
     started = time.monotonic()
-    measure.wait_calm_host(-1.0, budget, said.append)  # never calm enough: waits only what the budget has left
+    load.wait_calm_host(-1.0, budget, said.append)  # never calm enough: waits only what the budget has left
     assert time.monotonic() - started < 5 and budget == [0.0] and not said
     budget = [3.0]
-    measure.wait_calm_host(-1.0, budget, said.append)
+    load.wait_calm_host(-1.0, budget, said.append)
     assert budget == [0.0] and said and "waiting up to 3s" in said[0], (budget, said)
 
 
