@@ -94,6 +94,14 @@ def stolen(runs):
         len(crowded), len(steals), 100 * STOLEN, 100 * max(crowded))
 
 
+def by_round(ours, peer):
+    """Our runs against the peer's run of the same round (the i-th of each: a round runs every server once, one
+    after the other), as a note: " (round by round: x3.30, x2.68, x3.46)"; "" unless both have every round."""
+    if len(ours) < 2 or len(ours) != len(peer) or not all(r.get("per_second") for r in ours + peer):
+        return ""
+    return " (round by round: %s)" % ", ".join("x%.2f" % (o["per_second"] / p["per_second"]) for o, p in zip(ours, peer))
+
+
 def checked(ok, runs):
     """(verdict, note): FAIL with what went wrong when any run had error answers, else PASS/FAIL on `ok`."""
     problems = answer_problems(runs)
