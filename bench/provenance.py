@@ -21,9 +21,8 @@ OUTPUTS = ("bench/results.json", "bench/results.md", "bench/latency.png", "bench
            "bench/debugging.md")
 #: The bench's measuring code, and what each kind of figure measures: a change to these since the stamp's commit
 #: makes it stale.
-MEASURING = ("bench/measure.py", "bench/callgrind.py", "bench/run.py", "bench/machine.py", "bench/copies.py",
-             "bench/httpbench.py",
-             "bench/instructions.py", "bench/functions", "bench/floors")
+MEASURING = ("bench/measure.py", "bench/load.py", "bench/callgrind.py", "bench/run.py", "bench/machine.py",
+             "bench/copies.py", "bench/httpbench.py", "bench/instructions.py", "bench/functions", "bench/floors")
 MEASURED = {
     "host": ("bootstrap",) + MEASURING,
     "image": ("bootstrap", "images", "build.py", "imagebuild") + MEASURING,
