@@ -11,22 +11,25 @@ def loadavg():
         return float(handle.read().split()[0])
 
 
+def cpu_times():
+    """The ticks since boot of all CPUs together, by kind (/proc/stat's first line: user, nice, system, idle, iowait,
+    irq, softirq, steal, ...)."""
+    with open("/proc/stat") as handle:
+        return [int(x) for x in handle.readline().split()[1:]]
+
+
 def cpu_busy(interval=1.0):
     """The fraction of all CPUs busy over the next `interval` seconds (from /proc/stat), while we measure nothing."""
-    def sample():
-        with open("/proc/stat") as handle:
-            fields = [int(x) for x in handle.readline().split()[1:]]
-        return sum(fields), fields[3] + fields[4]  # total, idle + iowait
-    total0, idle0 = sample()
+    before = cpu_times()
     time.sleep(interval)
-    total1, idle1 = sample()
-    return 1.0 - (idle1 - idle0) / float(max(1, total1 - total0))
+    after = cpu_times()
+    idle = (after[3] + after[4]) - (before[3] + before[4])  # idle + iowait
+    return 1.0 - idle / float(max(1, sum(after) - sum(before)))
 
 
 def cpu_steal_counter():
     """(all CPU time, the part of it the hypervisor gave to other machines: steal), in ticks since boot."""
-    with open("/proc/stat") as handle:
-        fields = [int(x) for x in handle.readline().split()[1:]]
+    fields = cpu_times()
     return sum(fields), fields[7]
 
 
@@ -54,9 +57,12 @@ def probe_steal(seconds=0.5):
 
 def wait_calm_host(max_steal, budget, log):
     """Wait while the host steals more than `max_steal` of the CPUs' time (probe_steal), at most the seconds left in
-    `budget` (a one-item list, shared by the rounds of a section and spent here); returns the last steal seen."""
+    `budget` (a one-item list, shared by the rounds of a section and spent here); returns the last steal seen, or
+    None without probing (0.5 s of every CPU spinning) once the budget is spent."""
+    if budget[0] <= 0:
+        return None
     started, steal = time.monotonic(), probe_steal()
-    if steal >= max_steal and budget[0] > 0:
+    if steal >= max_steal:
         log("  CPU steal %.0f%%: waiting up to %ds for the host to calm down" % (100 * steal, budget[0]))
     while steal >= max_steal and time.monotonic() - started < budget[0]:
         time.sleep(2.0)

@@ -20,8 +20,9 @@ from . import libc
 from .errors import UsageError
 
 ENVIRONMENT = "FUNCTION_SERVER_CPU"
-#: the CPUs the process could use before `pin` (empty when it did not pin)
-ALLOWED = []
+#: once `pin` kept the server to one CPU: the one pair (the function that set its CPUs, the CPUs it could use
+#: before), for `release`; empty when it did not pin
+PINNED = []
 
 
 def current_cpu():
@@ -90,10 +91,6 @@ def setter():
     return keep_to
 
 
-#: the function that set the server's CPUs, for `release` (None when it did not pin)
-SETTER = []
-
-
 def pin(environ):
     """Keep this (the server's) process to one CPU, as FUNCTION_SERVER_CPU says: the CPU, or None."""
     keep_to, allowed = setter(), own_cpus()
@@ -103,11 +100,11 @@ def pin(environ):
     if cpu is None:
         return None
     keep_to([cpu])
-    ALLOWED[:], SETTER[:] = sorted(allowed), [keep_to]
+    PINNED[:] = [(keep_to, sorted(allowed))]
     return cpu
 
 
 def release():
     """In a forked worker: every CPU the server could use before it pinned itself."""
-    if ALLOWED:
-        SETTER[0](ALLOWED)
+    for keep_to, allowed in PINNED:
+        keep_to(allowed)
