@@ -1,7 +1,7 @@
 """What bench/results.json's figures say, for the page (report.py) and its target lines (verdicts.py): the targets'
 thresholds, medians and spreads over repeats, the sections and versions present, STALE marks (provenance.py), and
 whether a measured run had an error answer (then its verdict is FAIL, whatever its speed) or ran while the host
-stole CPU time (said beside the verdict).
+stole CPU time (said beside the verdict), and the pairing of each HTTP round with the peer's run of the same round.
 """
 import copy
 import os
@@ -94,12 +94,18 @@ def stolen(runs):
         len(crowded), len(steals), 100 * STOLEN, 100 * max(crowded))
 
 
-def by_round(ours, peer):
-    """Our runs against the peer's run of the same round (the i-th of each: a round runs every server once, one
-    after the other), as a note: " (round by round: x3.30, x2.68, x3.46)"; "" unless both have every round."""
-    if len(ours) < 2 or len(ours) != len(peer) or not all(r.get("per_second") for r in ours + peer):
-        return ""
-    return " (round by round: %s)" % ", ".join("x%.2f" % (o["per_second"] / p["per_second"]) for o, p in zip(ours, peer))
+def by_round(ours, peer, our_key="per_second", peer_key="per_second"):
+    """Each of our runs against the peer's run of the same round (the i-th of each: a round runs every server once,
+    one after the other, within a minute or two), as ratios of `our_key` to `peer_key`; None unless both have the
+    same rounds, two or more, with the figure in each."""
+    if len(ours) < 2 or len(ours) != len(peer) or not all(r.get(our_key) for r in ours) or \
+            not all(r.get(peer_key) for r in peer):
+        return None
+    return [o[our_key] / p[peer_key] for o, p in zip(ours, peer)]
+
+
+def ratios_text(ratios, fmt="x%.2f"):
+    return ", ".join(fmt % r for r in ratios)
 
 
 def checked(ok, runs):

@@ -107,13 +107,15 @@ def section_http(opts):
         servers[name] = lambda port, design=design, instances=instances: (
             [python, LEND_FLOOR, str(port), str(instances), design], "http://127.0.0.1:%d/invoke" % port)
     results = {"python": python_version(python), "seconds": opts.http_seconds, "repeats": opts.repeats,
+               "rounds_at_8": opts.http_rounds,
                "max_steal": opts.max_steal,
                "cpus": os.cpu_count(), "servers": {name: {} for name in servers}}
     # The host's steal swings from none to 40% of the CPUs within minutes here: each round waits for a calm host,
     # out of one budget for the section (a host that stays crowded costs it once, not at every round).
     steal_budget = [2.0 * opts.quiet_wait]
     for connections in HTTP_CONNECTIONS:
-        for repeat in range(opts.repeats):
+        # the targets are judged at 8 connections, round by round (verdicts.http_lines): more rounds there
+        for repeat in range(opts.http_rounds if connections == 8 else opts.repeats):
             for name, make in servers.items():
                 if (name == SERVER_ALONE or name in FLOORS) and connections != 8:
                     continue

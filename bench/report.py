@@ -229,9 +229,12 @@ def render(results, png_path, stale=None):
                 "`wrk -t1 -cN -d%ds --latency` posting `{}`, against `--serve http:127.0.0.1:PORT` and Google's "
                 "functions-framework 3.9.2 (under gunicorn, gthread, with as many workers as CPUs: %s) serving the "
                 "same trivial handler, both on the host's Python %s; a 2-second warm-up first. wrk shares the CPUs "
-                "with the server. Each round waits for a calm host (CPU steal under %s, probed with every CPU busy, "
+                "with the server. A round runs each server once, one after the other (%s rounds at 8 connections, "
+                "where the targets set each round of ours against the peer's run of the same round; %s at 1 and 32). "
+                "Each round waits for a calm host (CPU steal under %s, probed with every CPU busy, "
                 "within one budget for the section); `steal` is the share of the CPUs' time the host took during the "
                 "runs." % (http["seconds"], http.get("cpus", "?"), http["python"],
+                           http.get("rounds_at_8", http.get("repeats", "?")), http.get("repeats", "?"),
                            "%.0f%%" % (100 * http["max_steal"]) if "max_steal" in http else "a bound (not recorded)"),
                 "", meta_line(http), "",
                 table(["server", "connections", "requests/s", "p50 us", "p99 us", "non-2xx", "busy / load", "steal"],

@@ -263,6 +263,9 @@ def parse_args(argv):
     parser.add_argument("--start-runs", dest="start_runs", type=int, default=40, help="host start timings")
     parser.add_argument("--cold-runs", dest="cold_runs", type=int, default=20, help="docker run timings per side")
     parser.add_argument("--http-seconds", dest="http_seconds", type=int, default=10, help="wrk duration")
+    parser.add_argument("--http-rounds", dest="http_rounds", type=int, default=5,
+                        help="HTTP rounds at 8 connections, where the targets are judged round by round (the other "
+                             "connection counts run --repeats rounds)")
     parser.add_argument("--max-busy", dest="max_load", type=float, default=0.2,
                         help="before each measurement, wait until other processes keep less than this fraction of "
                              "the CPUs busy (default 0.2)")
@@ -280,7 +283,7 @@ def parse_args(argv):
                         help="render results.md and the plot from results.json without measuring")
     opts = parser.parse_args(argv)
     if opts.quick:
-        opts.invocations, opts.warmup, opts.repeats = 1000, 100, 1
+        opts.invocations, opts.warmup, opts.repeats, opts.http_rounds = 1000, 100, 1, 1
         opts.start_runs, opts.cold_runs, opts.http_seconds, opts.quiet_wait = 5, 3, 3, 0
     opts.sections = [s.strip() for s in opts.only.split(",") if s.strip()]
     unknown = [s for s in opts.sections if s not in SECTIONS]
